@@ -1,0 +1,106 @@
+// Who the caller is, and the one upsert that both the Clerk webhook and the sign-up race
+// path use, so exactly one `users` row exists per Clerk id whichever arrives first.
+import type { UserIdentity } from "convex/server";
+import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
+import { nextLocalMidnight } from "../../src/time";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { appError } from "../errors";
+
+export const DEFAULT_TIMEZONE = "UTC";
+export const DEFAULT_DAILY_CAPACITY_MINUTES = 60;
+
+/** Identity key: the Clerk user id, which Clerk puts in the JWT `subject`. */
+export async function getIdentityOrThrow(ctx: { auth: QueryCtx["auth"] }): Promise<UserIdentity> {
+  const identity = await ctx.auth.getUserIdentity();
+  if (identity === null) throw appError("UNAUTHENTICATED", "Sign in to continue");
+  return identity;
+}
+
+export async function userByClerkId(ctx: QueryCtx, clerkId: string): Promise<Doc<"users"> | null> {
+  return await ctx.db
+    .query("users")
+    .withIndex("by_clerk", (q) => q.eq("clerkId", clerkId))
+    .unique();
+}
+
+/** The caller's row, or null when signed in but not yet provisioned. */
+export async function getCurrentUser(ctx: QueryCtx): Promise<Doc<"users"> | null> {
+  const identity = await getIdentityOrThrow(ctx);
+  return await userByClerkId(ctx, identity.subject);
+}
+
+export function assertNotDeleting(user: Doc<"users">): void {
+  if (user.deletionRequestedAt !== undefined) {
+    throw appError(
+      "ACCOUNT_DELETION_PENDING",
+      "This account is scheduled for deletion; cancel the deletion to use it again",
+    );
+  }
+}
+
+export type ClerkProfile = {
+  clerkId: string;
+  email: string;
+  displayName?: string;
+  /** Clerk's `updated_at` for webhook events; 0 for token claims (any event then wins). */
+  updatedAt: number;
+};
+
+/**
+ * Inserts or updates the user for a Clerk id. Profile fields only move forward in Clerk
+ * time: an event older than the one applied (out-of-order delivery) changes nothing.
+ */
+export async function upsertFromClerk(
+  ctx: MutationCtx,
+  profile: ClerkProfile,
+  now: number,
+): Promise<Id<"users">> {
+  const existing = await userByClerkId(ctx, profile.clerkId);
+  if (existing === null) {
+    return await ctx.db.insert("users", {
+      clerkId: profile.clerkId,
+      email: profile.email,
+      displayName: profile.displayName,
+      createdAt: now,
+      currentPhase: "onboarding",
+      mirrorDay: 0,
+      tier: "free",
+      timezone: DEFAULT_TIMEZONE,
+      dailyCapacityMinutes: DEFAULT_DAILY_CAPACITY_MINUTES,
+      essence: 0,
+      streakDays: 0,
+      growthProfile: EMPTY_GROWTH_PROFILE,
+      clerkUpdatedAt: profile.updatedAt,
+      nextDailyAt: nextLocalMidnight(now, DEFAULT_TIMEZONE),
+    });
+  }
+  if (profile.updatedAt <= existing.clerkUpdatedAt) return existing._id;
+  await ctx.db.patch("users", existing._id, {
+    email: profile.email,
+    displayName: profile.displayName,
+    clerkUpdatedAt: profile.updatedAt,
+  });
+  return existing._id;
+}
+
+/** Token claims as a Clerk profile, for the sign-up race (webhook not arrived yet). */
+export function profileFromIdentity(identity: UserIdentity): ClerkProfile {
+  return {
+    clerkId: identity.subject,
+    email: identity.email ?? "",
+    displayName: identity.name ?? undefined,
+    updatedAt: 0,
+  };
+}
+
+/** The caller's row, created from the token's claims when the webhook has not arrived. */
+export async function ensureCurrentUser(ctx: MutationCtx): Promise<Doc<"users">> {
+  const identity = await getIdentityOrThrow(ctx);
+  const existing = await userByClerkId(ctx, identity.subject);
+  if (existing !== null) return existing;
+  const userId = await upsertFromClerk(ctx, profileFromIdentity(identity), Date.now());
+  const created = await ctx.db.get("users", userId);
+  if (created === null) throw new Error("user row vanished inside its own transaction");
+  return created;
+}
