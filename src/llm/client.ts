@@ -1,0 +1,118 @@
+// One structured call to an OpenAI-compatible chat completions API. Never throws for model
+// or network failures: it answers a classified failure (failures.ts) so the Convex action
+// can record it and let the scheduler retry. Runs in the Convex default runtime: the SDK
+// uses the global fetch, and nothing here imports `node:`.
+import OpenAI from "openai";
+import type { ChatCompletion, ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import { classifyFailure } from "./failures";
+import type { Failure, FailureKind } from "./failures";
+import { responseFormatFor } from "./schemas";
+import type { StructuredSchema } from "./schemas";
+
+export const DEFAULT_MODEL = "gpt-4o-mini";
+
+export type ModelConfig = { apiKey: string; model: string; baseURL?: string };
+
+/** Reads the model settings from the deployment's environment; null when no key is set. */
+export function modelConfig(env: Readonly<Record<string, string | undefined>>): ModelConfig | null {
+  const apiKey = env.OPENAI_API_KEY?.trim();
+  if (!apiKey) return null;
+  const model = env.OPENAI_MODEL?.trim() || DEFAULT_MODEL;
+  const baseURL = env.OPENAI_BASE_URL?.trim();
+  return baseURL ? { apiKey, model, baseURL } : { apiKey, model };
+}
+
+export type TokenUsage = { promptTokens: number; completionTokens: number; totalTokens: number };
+
+export type StructuredResult<T> =
+  | { ok: true; data: T; usage: TokenUsage }
+  | {
+      ok: false;
+      kind: FailureKind;
+      reason: string;
+      retryAfterMs?: number;
+      /** Present when a completion came back (refusal, malformed...): those tokens are billed. */
+      usage?: TokenUsage;
+    };
+
+export type CallStructuredArgs<T> = {
+  apiKey: string;
+  baseURL?: string;
+  model: string;
+  messages: ChatCompletionMessageParam[];
+  schema: StructuredSchema<T>;
+  /** The response format's name, shown to the model (e.g. "tars_turn"). */
+  name: string;
+  /** Deadline for the whole call, headers and body. */
+  timeoutMs: number;
+};
+
+export async function callStructured<T>(args: CallStructuredArgs<T>): Promise<StructuredResult<T>> {
+  // Our own deadline covers reading the body too; the SDK's `timeout` stops at headers.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), args.timeoutMs);
+  try {
+    const client = new OpenAI({
+      apiKey: args.apiKey,
+      // null, not undefined: undefined would make the SDK read OPENAI_BASE_URL itself.
+      baseURL: args.baseURL ?? null,
+      timeout: args.timeoutMs,
+      maxRetries: 0, // the Convex scheduler retries (failures.ts), with durable backoff
+    });
+    const completion = await client.chat.completions.create(
+      {
+        model: args.model,
+        messages: args.messages,
+        response_format: responseFormatFor(args.schema, args.name),
+      },
+      { signal: deadline.signal },
+    );
+    return readCompletion(completion, args.schema);
+  } catch (error) {
+    // Aborted by our deadline, whatever shape the SDK gave the abort: a timeout.
+    if (deadline.signal.aborted) return failed({ kind: "retryable", reason: "timeout" });
+    return failed(classifyFailure(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function readCompletion<T>(completion: ChatCompletion, schema: StructuredSchema<T>): StructuredResult<T> {
+  const usage = readUsage(completion);
+  const choice = completion.choices?.[0];
+  if (!choice) return failed({ kind: "retryable", reason: "malformed: no choices" }, usage);
+  const { refusal, content } = choice.message ?? {};
+  const finishReason = choice.finish_reason;
+  if (refusal || finishReason === "length" || finishReason === "content_filter") {
+    return failed(classifyFailure({ finishReason, refusal }), usage);
+  }
+  if (typeof content !== "string" || content.trim().length === 0) {
+    return failed(classifyFailure({ finishReason }), usage);
+  }
+  const parsed = parseJson(content);
+  if (!parsed.ok) return failed({ kind: "retryable", reason: "malformed: invalid JSON" }, usage);
+  const result = schema.parse.safeParse(parsed.value);
+  if (!result.success) return failed({ kind: "retryable", reason: "malformed: schema mismatch" }, usage);
+  return { ok: true, data: result.data, usage };
+}
+
+function parseJson(content: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(content) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Compatible providers may omit usage or fields of it: count what is there. */
+function readUsage(completion: ChatCompletion): TokenUsage {
+  const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0);
+  const promptTokens = count(completion.usage?.prompt_tokens);
+  const completionTokens = count(completion.usage?.completion_tokens);
+  const total = count(completion.usage?.total_tokens);
+  return { promptTokens, completionTokens, totalTokens: total || promptTokens + completionTokens };
+}
+
+function failed<T>(failure: Failure, usage?: TokenUsage): StructuredResult<T> {
+  return { ok: false, ...failure, ...(usage ? { usage } : {}) };
+}

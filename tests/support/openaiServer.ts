@@ -1,0 +1,188 @@
+// A real HTTP server on loopback that speaks the OpenAI chat completions protocol, scripted
+// per test, so the real `openai` SDK (fetch, status handling, timeouts) is exercised end to
+// end. Test files can run it directly: under vitest's edge-runtime environment, `node:`
+// built-ins still come from Node (checked: createServer + listen + fetch work in a test).
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type ScriptedUsage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+
+type Timing = {
+  /** Wait this long before sending anything (headers included): for client timeouts. */
+  delayMs?: number;
+  /** Send the headers at once, then wait this long before the body. */
+  bodyDelayMs?: number;
+  usage?: ScriptedUsage;
+};
+
+/** One scripted answer: the next request gets the next one. */
+export type ScriptedResponse = Timing &
+  (
+    | { json: unknown } // structured content, serialized as the message content
+    | { raw: string } // content sent verbatim (malformed output)
+    | { status: number; body?: unknown; headers?: Record<string, string> }
+    | { refusal: string }
+    | { finishReason: "length" | "content_filter" | "stop"; content?: string | null }
+    | { delayMs: number } // only a delay: answers `{}` as content, usually too late
+  );
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+};
+
+export type OpenAIServer = {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** `${url}/v1`, the SDK's `baseURL`. */
+  baseURL: string;
+  enqueue: (...responses: ScriptedResponse[]) => void;
+  requests: RecordedRequest[];
+  /** Scripted responses not consumed yet. */
+  pending: () => number;
+  /** Forgets the queue and the recorded requests (between tests). */
+  reset: () => void;
+  close: () => Promise<void>;
+};
+
+export const DEFAULT_USAGE: ScriptedUsage = { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 };
+
+export async function startOpenAIServer(): Promise<OpenAIServer> {
+  const queue: ScriptedResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  let nextId = 1;
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = await readBody(req);
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const body = parseJson(text);
+    requests.push({ method: req.method ?? "", path, headers: req.headers, body });
+    if (req.method !== "POST" || !/^(\/v1)?\/chat\/completions$/.test(path)) {
+      return send(res, 404, { error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error" } });
+    }
+    let hungUp = false;
+    res.once("close", () => (hungUp = true));
+    const script = queue.shift();
+    if (!script) {
+      return send(res, 500, { error: { message: "openaiServer: no scripted response left", type: "server_error" } });
+    }
+    if (script.delayMs) await sleepUnlessClosed(script.delayMs, res);
+    if (hungUp) return; // the client gave up (timeout): nothing to answer
+    const model = readModel(body);
+    if ("status" in script) return send(res, script.status, script.body ?? errorBody(script.status), script.headers);
+    const completion = completionFor(script, `chatcmpl-test-${nextId++}`, model);
+    if (!script.bodyDelayMs) return send(res, 200, completion);
+    res.writeHead(200, { "content-type": "application/json" });
+    res.flushHeaders();
+    await sleepUnlessClosed(script.bodyDelayMs, res);
+    if (!hungUp) res.end(JSON.stringify(completion));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo; // listening on TCP: always an AddressInfo
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    enqueue: (...responses) => queue.push(...responses),
+    requests,
+    pending: () => queue.length,
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections(); // keep-alive sockets would hold close() open
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function completionFor(script: ScriptedResponse, id: string, model: string) {
+  let content: string | null = "{}";
+  let refusal: string | null = null;
+  let finishReason = "stop";
+  if ("json" in script) content = JSON.stringify(script.json);
+  else if ("raw" in script) content = script.raw;
+  else if ("refusal" in script) {
+    content = null;
+    refusal = script.refusal;
+  } else if ("finishReason" in script) {
+    finishReason = script.finishReason;
+    content = script.content === undefined ? defaultContentFor(script.finishReason) : script.content;
+  }
+  return {
+    id,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content, refusal }, logprobs: null, finish_reason: finishReason }],
+    usage: script.usage ?? DEFAULT_USAGE,
+    system_fingerprint: "fp_test",
+  };
+}
+
+function defaultContentFor(finishReason: string): string | null {
+  // "length": the answer was cut mid-JSON; "content_filter": nothing usable came out.
+  return finishReason === "length" ? '{"reply":"I hear you. Tell me mo' : null;
+}
+
+function errorBody(status: number) {
+  const type = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  return { error: { message: `scripted ${status}`, type, param: null, code: null } };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", "x-request-id": "req_test", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function readModel(body: unknown): string {
+  if (typeof body === "object" && body !== null && "model" in body && typeof body.model === "string") return body.model;
+  return "unknown";
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text.length > 0 ? JSON.parse(text) : null;
+  } catch {
+    return text;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Waits, but stops early when the client hangs up, so a timed-out test does not linger. */
+function sleepUnlessClosed(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    res.once("close", done);
+    function done() {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    }
+  });
+}
