@@ -13,11 +13,15 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as crons from "../crons.js";
 import type * as errors from "../errors.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
+import type * as model_growth from "../model/growth.js";
 import type * as model_privacy from "../model/privacy.js";
+import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
+import type * as privacy from "../privacy.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -30,11 +34,15 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  crons: typeof crons;
   errors: typeof errors;
   functions: typeof functions;
   http: typeof http;
+  "model/growth": typeof model_growth;
   "model/privacy": typeof model_privacy;
+  "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
+  privacy: typeof privacy;
   users: typeof users;
   validators: typeof validators;
 }>;

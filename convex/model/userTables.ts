@@ -1,0 +1,74 @@
+// The registry of user-owned data (docs/privacy.md): every table whose documents carry a
+// `userId`, with the index (first field `userId`) that pages one user's rows. The export
+// and the erasure both walk it, so a table registered here is exported and erased.
+// Two guards keep it complete: the `satisfies` below fails the typecheck when a table with
+// a `userId` field is missing or an index does not start with `userId`, and
+// tests/convex/privacyRegistry.test.ts checks the same against the runtime schema.
+import type { DataModel, Id, TableNames } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import type { GenericDatabaseReader, GenericDataModel } from "convex/server";
+
+/** Tables whose documents have a `userId` field (required or optional). */
+export type UserOwnedTable = {
+  [T in TableNames]: "userId" extends keyof DataModel[T]["document"] ? T : never;
+}[TableNames];
+
+/** The indexes of table `T` whose first field is `userId`. */
+type UserIdIndex<T extends TableNames> = {
+  [I in keyof DataModel[T]["indexes"]]: DataModel[T]["indexes"][I] extends readonly ["userId", ...unknown[]]
+    ? I
+    : never;
+}[keyof DataModel[T]["indexes"]];
+
+/** Table -> the index that pages one user's rows. Every user-owned table, nothing else. */
+export const USER_TABLES = {
+  stars: "by_user",
+  connections: "by_user",
+  conversations: "by_user",
+  messages: "by_user",
+  journeys: "by_user",
+  experiments: "by_user",
+  lifeStates: "by_user_timestamp",
+  skillEvidence: "by_user_skill",
+  skillBeliefs: "by_user_skill",
+  missions: "by_user",
+  dailyProgress: "by_user_date",
+  growthEvents: "by_user_created",
+  growthProgress: "by_user_entity",
+} as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
+
+export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];
+
+/**
+ * convex-helpers' rate limiter keeps its state in `rateLimits`, keyed by (name, key) with no
+ * `userId` field. Per-user limiters use the user id as `key`; every such limiter must be
+ * listed here so erasure clears (and export includes) its rows. Global limiters (no key)
+ * hold no personal data and are not listed.
+ */
+export const USER_RATE_LIMIT_NAMES = ["sendMessage", "recomputeLifeState"] as const;
+export const RATE_LIMIT_TABLE = "rateLimits";
+/** A limiter keeps one row per (name, key); the bound only guards against surprises. */
+const RATE_LIMIT_ROWS_PER_NAME = 16;
+
+/**
+ * One user's rows of a registry table, in index order. TypeScript cannot correlate a
+ * table-name union with its index names, so the query is built on the generic reader;
+ * the registry's `satisfies` is what guarantees the index starts with `userId`.
+ */
+export function userRowsQuery(db: QueryCtx["db"], table: UserOwnedTable, userId: Id<"users">) {
+  const reader = db as unknown as GenericDatabaseReader<GenericDataModel>;
+  return reader.query(table).withIndex(USER_TABLES[table], (q) => q.eq("userId", userId));
+}
+
+/** The rate-limiter rows of a user, across the per-user limiters (a handful of rows). */
+export async function userRateLimitRows(ctx: Pick<QueryCtx, "db">, userId: Id<"users">) {
+  const rows = await Promise.all(
+    USER_RATE_LIMIT_NAMES.map((name) =>
+      ctx.db
+        .query(RATE_LIMIT_TABLE)
+        .withIndex("name", (q) => q.eq("name", name).eq("key", userId))
+        .take(RATE_LIMIT_ROWS_PER_NAME),
+    ),
+  );
+  return rows.flat();
+}
