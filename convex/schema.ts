@@ -60,6 +60,11 @@ export default defineSchema({
     nextDailyAt: v.number(),
     /** Local date of the last daily snapshot, so a job run twice on a day does nothing. */
     lastDailyDate: v.optional(v.string()),
+    /**
+     * Set while growth.rebuild replays the ledger (model/growth.ts): appends then write only
+     * the ledger, and the rebuild's last page folds them in, so nothing is counted twice.
+     */
+    growthRebuildId: v.optional(v.number()),
   })
     .index("by_clerk", ["clerkId"])
     .index("by_email", ["email"])
