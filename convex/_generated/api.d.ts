@@ -13,22 +13,33 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as connections from "../connections.js";
+import type * as conversations from "../conversations.js";
 import type * as crons from "../crons.js";
+import type * as decay from "../decay.js";
 import type * as errors from "../errors.js";
+import type * as extraction from "../extraction.js";
 import type * as functions from "../functions.js";
 import type * as growth from "../growth.js";
 import type * as http from "../http.js";
+import type * as messages from "../messages.js";
 import type * as missions from "../missions.js";
+import type * as model_connections from "../model/connections.js";
+import type * as model_conversations from "../model/conversations.js";
+import type * as model_extraction from "../model/extraction.js";
 import type * as model_growth from "../model/growth.js";
 import type * as model_missions from "../model/missions.js";
 import type * as model_privacy from "../model/privacy.js";
 import type * as model_progress from "../model/progress.js";
 import type * as model_skills from "../model/skills.js";
+import type * as model_stars from "../model/stars.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
 import type * as privacy from "../privacy.js";
 import type * as progress from "../progress.js";
+import type * as rateLimits from "../rateLimits.js";
 import type * as skills from "../skills.js";
+import type * as stars from "../stars.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -41,22 +52,33 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  connections: typeof connections;
+  conversations: typeof conversations;
   crons: typeof crons;
+  decay: typeof decay;
   errors: typeof errors;
+  extraction: typeof extraction;
   functions: typeof functions;
   growth: typeof growth;
   http: typeof http;
+  messages: typeof messages;
   missions: typeof missions;
+  "model/connections": typeof model_connections;
+  "model/conversations": typeof model_conversations;
+  "model/extraction": typeof model_extraction;
   "model/growth": typeof model_growth;
   "model/missions": typeof model_missions;
   "model/privacy": typeof model_privacy;
   "model/progress": typeof model_progress;
   "model/skills": typeof model_skills;
+  "model/stars": typeof model_stars;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
   privacy: typeof privacy;
   progress: typeof progress;
+  rateLimits: typeof rateLimits;
   skills: typeof skills;
+  stars: typeof stars;
   users: typeof users;
   validators: typeof validators;
 }>;

@@ -1,0 +1,106 @@
+// Messages of a conversation (docs/pipeline.md): the live list, sending (which schedules the
+// extraction and returns at once) and retrying a failed extraction. Thin: validate,
+// authorize, rate-limit, then model/conversations.ts and model/extraction.ts write.
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v, type Infer } from "convex/values";
+import type { Doc } from "./_generated/dataModel";
+import { userMutation, userQuery } from "./functions";
+import {
+  assertActive,
+  ownConversationOrThrow,
+  ownMessageOrThrow,
+  storeUserMessage,
+  validMessageContent,
+} from "./model/conversations";
+import { assertRetryable, resetForRetry } from "./model/extraction";
+import { consumeMessageToken } from "./rateLimits";
+import { vExtraction, vMessageRole, vTokenUsage } from "./validators";
+
+export const vMessageView = v.object({
+  _id: v.id("messages"),
+  conversationId: v.id("conversations"),
+  role: vMessageRole,
+  content: v.string(),
+  createdAt: v.number(),
+  /** User messages: the pipeline's status (pending | done | failed | skipped). */
+  extraction: v.optional(vExtraction),
+  /** Assistant messages: the user message they answer. */
+  replyTo: v.optional(v.id("messages")),
+  extractedStars: v.optional(v.array(v.id("stars"))),
+  extractedConnections: v.optional(v.array(v.id("connections"))),
+  /** Assistant: the call that produced it; user: the total over all attempts. */
+  tokenUsage: v.optional(vTokenUsage),
+});
+export type MessageView = Infer<typeof vMessageView>;
+
+export function toMessageView(m: Doc<"messages">): MessageView {
+  return {
+    _id: m._id,
+    conversationId: m.conversationId,
+    role: m.role,
+    content: m.content,
+    createdAt: m.createdAt,
+    extraction: m.extraction,
+    replyTo: m.replyTo,
+    extractedStars: m.extractedStars,
+    extractedConnections: m.extractedConnections,
+    tokenUsage: m.tokenUsage,
+  };
+}
+
+/**
+ * A conversation's messages, NEWEST FIRST (a chat opens on the latest page and loads older
+ * ones as the user scrolls up; the client reverses a page for display). Live: the reply
+ * and the status changes arrive through the subscription.
+ */
+export const list = userQuery({
+  args: { conversationId: v.id("conversations"), paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vMessageView),
+  handler: async (ctx, { conversationId, paginationOpts }) => {
+    await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    const page = await ctx.db
+      .query("messages")
+      .withIndex("by_conversation", (q) => q.eq("conversationId", conversationId))
+      .order("desc")
+      .paginate(paginationOpts);
+    return { ...page, page: page.page.map(toMessageView) };
+  },
+});
+
+/**
+ * Sends a message (1..8,000 characters after trimming) to an active conversation of the
+ * caller and returns its id at once; the reply arrives later in `list`. Rate-limited per
+ * user (RATE_LIMITED with retryAfterMs, nothing stored). Without a model configured the
+ * message is kept with status `skipped`.
+ */
+export const send = userMutation({
+  args: { conversationId: v.id("conversations"), content: v.string() },
+  returns: v.id("messages"),
+  handler: async (ctx, { conversationId, content }) => {
+    const now = Date.now();
+    const text = validMessageContent(content);
+    const conversation = await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    assertActive(conversation);
+    await consumeMessageToken(ctx, ctx.user, now);
+    return await storeUserMessage(ctx, conversation, text, now);
+  },
+});
+
+/**
+ * Tries a message's extraction again from attempt 1: a failed or skipped one, or one stuck
+ * in pending for 15 minutes (INVALID_TRANSITION otherwise; MODEL_UNAVAILABLE without a
+ * model). The conversation must be active. Costs a message of the rate limit.
+ */
+export const retry = userMutation({
+  args: { messageId: v.id("messages") },
+  returns: v.null(),
+  handler: async (ctx, { messageId }) => {
+    const now = Date.now();
+    const message = await ownMessageOrThrow(ctx, ctx.user._id, messageId);
+    assertActive(await ownConversationOrThrow(ctx, ctx.user._id, message.conversationId));
+    assertRetryable(message, now);
+    await consumeMessageToken(ctx, ctx.user, now);
+    await resetForRetry(ctx, message, now);
+    return null;
+  },
+});

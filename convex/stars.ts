@@ -1,0 +1,288 @@
+// Stars: the public reads and corrections of the signed-in user's constellation, and the
+// internal writers the extraction pipeline calls. Thin: validate, authorize, call
+// model/stars.ts, shape the answer. docs/constellation-api.md is the client contract.
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
+import type { Doc, Id } from "./_generated/dataModel";
+import { internalMutation, type QueryCtx } from "./_generated/server";
+import { userMutation, userQuery } from "./functions";
+import { ownStarOrThrow, starEdges } from "./model/connections";
+import {
+  MAX_ACTIVE_STARS,
+  createStar,
+  dismissStar,
+  editStar,
+  reinforceStar,
+  writableUser,
+} from "./model/stars";
+import {
+  vConceptType,
+  vConnectionType,
+  vDomain,
+  vEvidenceQuote,
+  vPolarity,
+  vStarType,
+} from "./validators";
+
+// ---------------------------------------------------------------------------------------
+// Views: what a client receives (never the raw document).
+
+/** What a renderer needs to draw one star. */
+export const vStarView = v.object({
+  _id: v.id("stars"),
+  label: v.string(),
+  domain: vDomain,
+  polarity: vPolarity,
+  type: vStarType,
+  brightness: v.number(),
+  variance: v.number(),
+  theta: v.number(),
+  radius: v.number(),
+  stabilizedAt: v.optional(v.number()),
+});
+export type StarView = Infer<typeof vStarView>;
+
+/** One star in full: the view plus its text, evidence and history. */
+export const vStarDetailView = v.object({
+  ...vStarView.fields,
+  description: v.string(),
+  conceptType: v.optional(vConceptType),
+  evidence: v.array(vEvidenceQuote),
+  reinforcementCount: v.number(),
+  extractedDay: v.number(),
+  createdAt: v.number(),
+  lastUpdatedAt: v.number(),
+  lastReinforcedAt: v.number(),
+  dismissedAt: v.optional(v.number()),
+});
+
+/** An edge between two stars; directed types point from starA to starB. */
+export const vConnectionView = v.object({
+  _id: v.id("connections"),
+  starA: v.id("stars"),
+  starB: v.id("stars"),
+  type: vConnectionType,
+  strength: v.number(),
+});
+export type ConnectionView = Infer<typeof vConnectionView>;
+
+export const vConnectionDetailView = v.object({
+  ...vConnectionView.fields,
+  evidence: v.array(vEvidenceQuote),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+
+export function toStarView(star: Doc<"stars">): StarView {
+  return {
+    _id: star._id,
+    label: star.label,
+    domain: star.domain,
+    polarity: star.polarity,
+    type: star.type,
+    brightness: star.brightness,
+    variance: star.variance,
+    theta: star.theta,
+    radius: star.radius,
+    stabilizedAt: star.stabilizedAt,
+  };
+}
+
+function toStarDetailView(star: Doc<"stars">) {
+  return {
+    ...toStarView(star),
+    description: star.description,
+    conceptType: star.conceptType,
+    evidence: star.evidence,
+    reinforcementCount: star.reinforcementCount,
+    extractedDay: star.extractedDay,
+    createdAt: star.createdAt,
+    lastUpdatedAt: star.lastUpdatedAt,
+    lastReinforcedAt: star.lastReinforcedAt,
+    dismissedAt: star.dismissedAt,
+  };
+}
+
+export function toConnectionView(connection: Doc<"connections">): ConnectionView {
+  return {
+    _id: connection._id,
+    starA: connection.starA,
+    starB: connection.starB,
+    type: connection.type,
+    strength: connection.strength,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Public reads
+
+/** Brightest types first, so a constellation over the cap drops the faintest stars. */
+const DRAW_PRIORITY: Record<(typeof ACTIVE_STAR_TYPES)[number], number> = {
+  bright: 0,
+  flickering: 1,
+  dark: 2,
+  nascent: 3,
+  dim: 4,
+};
+const CONSTELLATION_TYPE_ORDER: readonly StarType[] = [...ACTIVE_STAR_TYPES].sort(
+  (a, b) => DRAW_PRIORITY[a] - DRAW_PRIORITY[b],
+);
+
+/**
+ * Connections a constellation read returns at most. Read in one by_user range (one index
+ * range whatever the number of stars, where per-star lookups would cost two per star);
+ * connections with an end outside the returned stars are dropped.
+ */
+export const MAX_CONSTELLATION_CONNECTIONS = 1_000;
+
+async function constellationStars(ctx: QueryCtx, userId: Id<"users">, includeDormant: boolean) {
+  const types = includeDormant ? [...CONSTELLATION_TYPE_ORDER, "dormant" as const] : CONSTELLATION_TYPE_ORDER;
+  const stars: Doc<"stars">[] = [];
+  let truncated = false;
+  for (const type of types) {
+    const room = MAX_ACTIVE_STARS - stars.length;
+    const page = await ctx.db
+      .query("stars")
+      .withIndex("by_user_type", (q) => q.eq("userId", userId).eq("type", type))
+      .take(room + 1);
+    if (page.length > room) truncated = true;
+    // Dismissed stars are dormant but never drawn: the user rejected them.
+    stars.push(...page.slice(0, room).filter((star) => star.dismissedAt === undefined));
+    if (truncated) break;
+  }
+  return { stars, truncated };
+}
+
+export const constellation = userQuery({
+  args: { includeDormant: v.optional(v.boolean()) },
+  returns: v.object({
+    stars: v.array(vStarView),
+    connections: v.array(vConnectionView),
+    /** True when a cap (MAX_ACTIVE_STARS stars, MAX_CONSTELLATION_CONNECTIONS) cut the answer. */
+    truncated: v.boolean(),
+  }),
+  handler: async (ctx, args) => {
+    const userId = ctx.user._id;
+    const { stars, truncated: starsCut } = await constellationStars(ctx, userId, args.includeDormant ?? false);
+    const shown = new Set<Id<"stars">>(stars.map((star) => star._id));
+    const connections = await ctx.db
+      .query("connections")
+      .withIndex("by_user", (q) => q.eq("userId", userId))
+      .take(MAX_CONSTELLATION_CONNECTIONS + 1);
+    const connectionsCut = connections.length > MAX_CONSTELLATION_CONNECTIONS;
+    return {
+      stars: stars.map(toStarView),
+      connections: connections
+        .slice(0, MAX_CONSTELLATION_CONNECTIONS)
+        .filter((c) => shown.has(c.starA) && shown.has(c.starB))
+        .map(toConnectionView),
+      truncated: starsCut || connectionsCut,
+    };
+  },
+});
+
+export const get = userQuery({
+  args: { starId: v.id("stars") },
+  returns: v.object({ star: vStarDetailView, connections: v.array(vConnectionDetailView) }),
+  handler: async (ctx, { starId }) => {
+    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const { outgoing, incoming } = await starEdges(ctx, starId);
+    return {
+      star: toStarDetailView(star),
+      connections: [...outgoing, ...incoming].map((c) => ({
+        ...toConnectionView(c),
+        evidence: c.evidence,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+      })),
+    };
+  },
+});
+
+/**
+ * The user's stars of one domain in creation order, dormant ones included (history),
+ * dismissed ones left out: a page may hold fewer than numItems stars.
+ */
+export const byDomain = userQuery({
+  args: { domain: vDomain, paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vStarView),
+  handler: async (ctx, { domain, paginationOpts }) => {
+    const result = await ctx.db
+      .query("stars")
+      .withIndex("by_user_domain", (q) => q.eq("userId", ctx.user._id).eq("domain", domain))
+      .paginate(paginationOpts);
+    return {
+      ...result,
+      page: result.page.filter((star) => star.dismissedAt === undefined).map(toStarView),
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Public corrections
+
+export const edit = userMutation({
+  args: {
+    starId: v.id("stars"),
+    label: v.optional(v.string()),
+    description: v.optional(v.string()),
+    domain: v.optional(vDomain),
+  },
+  returns: vStarView,
+  handler: async (ctx, { starId, ...edit }) => {
+    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    return toStarView(await editStar(ctx, star, edit));
+  },
+});
+
+export const dismiss = userMutation({
+  args: { starId: v.id("stars") },
+  returns: v.null(),
+  handler: async (ctx, { starId }) => {
+    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    await dismissStar(ctx, star, Date.now());
+    return null;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Internal writers (the extraction pipeline). `now` defaults to the transaction's clock.
+
+export const create = internalMutation({
+  args: {
+    userId: v.id("users"),
+    label: v.string(),
+    description: v.string(),
+    domain: vDomain,
+    polarity: v.optional(vPolarity),
+    intensity: v.optional(v.number()),
+    conceptType: v.optional(vConceptType),
+    sourceMessageId: v.optional(v.id("messages")),
+    quote: v.optional(v.string()),
+    now: v.optional(v.number()),
+  },
+  returns: v.id("stars"),
+  handler: async (ctx, { userId, now, ...input }) => {
+    const user = await writableUser(ctx, userId);
+    return await createStar(ctx, user, input, now ?? Date.now());
+  },
+});
+
+export const reinforce = internalMutation({
+  args: {
+    userId: v.id("users"),
+    starId: v.id("stars"),
+    signal: v.number(),
+    quote: v.optional(v.string()),
+    messageId: v.optional(v.id("messages")),
+    now: v.optional(v.number()),
+  },
+  returns: v.object({ appliedDelta: v.number() }),
+  handler: async (ctx, { userId, starId, signal, quote, messageId, now }) => {
+    await writableUser(ctx, userId);
+    const star = await ownStarOrThrow(ctx, userId, starId);
+    const evidence = quote === undefined ? undefined : { quote, messageId };
+    return await reinforceStar(ctx, star, signal, now ?? Date.now(), evidence);
+  },
+});
