@@ -37,6 +37,11 @@ export const CONNECTION_TYPES = [
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 /** Symmetric types store their pair in a canonical order (MECHANICS §2). */
 export const SYMMETRIC_CONNECTION_TYPES: readonly ConnectionType[] = ["resonance", "tension"];
+/**
+ * Types whose pair has no direction, so A–B and B–A are one row: the symmetric types, and
+ * shadow_mirror ("a dark star and another": two rows would drain the other end twice).
+ */
+export const UNORDERED_PAIR_CONNECTION_TYPES: readonly ConnectionType[] = [...SYMMETRIC_CONNECTION_TYPES, "shadow_mirror"];
 
 export const USER_PHASES = ["onboarding", "mirror", "birth_chart", "walk"] as const;
 export type UserPhase = (typeof USER_PHASES)[number];
@@ -124,6 +129,11 @@ export const EMPTY_GROWTH_PROFILE: GrowthProfile = {
   world_act: 0,
   world_show: 0,
 };
+
+/** Length in code points, so an emoji counts once: the one unit every text bound uses. */
+export function textLength(value: string): number {
+  return Array.from(value).length;
+}
 
 /** Normalizes a label for identity: case, spacing and punctuation do not make a new star. */
 export function normalizeLabel(label: string): string {

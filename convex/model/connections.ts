@@ -1,7 +1,7 @@
 // The only writer of `connections` (MECHANICS §2): same-user, self, range and duplicate
 // checks around the pure rules in src/mechanics/connections.ts. Also the bounded reads of a
 // star's edges that reinforcement, stars.get and the degree cap share.
-import type { ConnectionType } from "../../src/domain";
+import { textLength, type ConnectionType } from "../../src/domain";
 import { LIMITS } from "../../src/llm/sanitize";
 import {
   CONNECTION_CONSTANTS,
@@ -58,8 +58,8 @@ export async function evidenceQuote(
 ): Promise<EvidenceQuote | null> {
   const quote = input.quote?.trim() ?? "";
   if (quote.length === 0) return null;
-  if (quote.length > QUOTE_MAX_CHARS) {
-    throw invalidArgument(`quote must be at most ${QUOTE_MAX_CHARS} characters, got ${quote.length}`);
+  if (textLength(quote) > QUOTE_MAX_CHARS) {
+    throw invalidArgument(`quote must be at most ${QUOTE_MAX_CHARS} characters, got ${textLength(quote)}`);
   }
   if (input.messageId !== undefined) await assertOwnMessage(ctx, userId, input.messageId);
   return { quote, at: now, messageId: input.messageId };

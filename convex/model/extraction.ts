@@ -12,7 +12,8 @@ import { MINUTE } from "../../src/time";
 import { modelConfig, type ModelConfig, type TokenUsage } from "../../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { PROMPT_LIMITS } from "../../src/llm/prompts";
-import { LIMITS, REMENTION_SIGNAL_PER_INTENSITY, type DropLog, type StarEndpoint } from "../../src/llm/sanitize";
+import { LIMITS, type DropLog, type StarEndpoint } from "../../src/llm/sanitize";
+import { rementionSignal } from "../../src/mechanics/stars";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import { env, type MutationCtx, type QueryCtx } from "../_generated/server";
@@ -530,7 +531,7 @@ async function applyNewStars(
       if (log.starIds.has(existing._id)) log.drop(`${at}: star already reinforced this turn`);
       else {
         await guarded(ctx, log, at, async () => {
-          const signal = REMENTION_SIGNAL_PER_INTENSITY * item.intensity;
+          const signal = rementionSignal(item.intensity);
           await reinforceStar(ctx, existing, signal, now, { quote, messageId: message._id });
           log.starIds.add(existing._id);
           log.counts.starsReinforced += 1;

@@ -7,12 +7,11 @@
 //    dismissed-label memory is a by_user_label lookup;
 //  - a dismissed star is `dormant` for good: it is never reinforced, spilled onto, decayed
 //    or drained, and does not boost or block (it counts as a dormant source).
-import { normalizeLabel, type ConceptType, type Domain, type Polarity } from "../../src/domain";
+import { normalizeLabel, textLength, type ConceptType, type Domain, type Polarity } from "../../src/domain";
 import { LIMITS } from "../../src/llm/sanitize";
 import { appendEvidence, isSymmetric, shadowMirrorDrainedEnds } from "../../src/mechanics/connections";
 import { starCreatedDeltas, starReinforcedDeltas } from "../../src/mechanics/growth";
 import {
-  STAR_CONSTANTS,
   ceilingFor,
   createStar as newStarPhysics,
   decay,
@@ -21,6 +20,7 @@ import {
   drainStar,
   growthEdgeMultiplier,
   reinforce,
+  rementionSignal,
   spill,
   spilloverDelta,
   thetaFor,
@@ -62,7 +62,7 @@ function physicsPatch(next: StarPhysics) {
 
 export function validLabel(label: string): { label: string; normalizedLabel: string } {
   const trimmed = label.trim();
-  if (trimmed.length === 0 || trimmed.length > LABEL_MAX_CHARS) {
+  if (trimmed.length === 0 || textLength(trimmed) > LABEL_MAX_CHARS) {
     throw invalidArgument(`label must be 1..${LABEL_MAX_CHARS} characters`);
   }
   const normalizedLabel = normalizeLabel(trimmed);
@@ -72,7 +72,7 @@ export function validLabel(label: string): { label: string; normalizedLabel: str
 
 export function validDescription(description: string): string {
   const trimmed = description.trim();
-  if (trimmed.length > DESCRIPTION_MAX_CHARS) {
+  if (textLength(trimmed) > DESCRIPTION_MAX_CHARS) {
     throw invalidArgument(`description must be at most ${DESCRIPTION_MAX_CHARS} characters`);
   }
   return trimmed;
@@ -128,8 +128,8 @@ export type CreateStarInput = {
 
 /**
  * Creates a star, or reinforces the user's existing star with the same normalized label
- * (signal = intensity, default 0.3: a re-extraction is evidence as strong as the first
- * sighting). A dismissed label is refused with CONFLICT, so extraction never recreates it.
+ * (signal = rementionSignal(intensity), the rule the extraction sanitizer applies too).
+ * A dismissed label is refused with CONFLICT, so extraction never recreates it.
  */
 export async function createStar(
   ctx: MutationCtx,
@@ -147,7 +147,7 @@ export async function createStar(
     if (existing.dismissedAt !== undefined) {
       throw appError("CONFLICT", `the user dismissed "${existing.label}"; it is not created again`);
     }
-    const signal = input.intensity ?? STAR_CONSTANTS.DEFAULT_INTENSITY;
+    const signal = rementionSignal(input.intensity);
     const evidence = input.quote === undefined ? undefined : { quote: input.quote, messageId: input.sourceMessageId };
     await reinforceStar(ctx, existing, signal, now, evidence);
     return existing._id;

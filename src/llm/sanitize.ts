@@ -18,15 +18,17 @@
 //  - Bounds apply to what survives the other rules, in the model's order.
 //  - Reasons name the list, index and rule, never the content (they are logged).
 import {
+  textLength,
   CONCEPT_TYPES,
   CONNECTION_TYPES,
   DOMAINS,
   GROWTH_DIMENSIONS,
   POLARITIES,
-  SYMMETRIC_CONNECTION_TYPES,
+  UNORDERED_PAIR_CONNECTION_TYPES,
   normalizeLabel,
 } from "../domain";
 import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../domain";
+import { rementionSignal } from "../mechanics/stars";
 import type { RawExperimentOutput, RawTurnOutput } from "./schemas";
 
 export const LIMITS = {
@@ -35,6 +37,12 @@ export const LIMITS = {
   connections: 20,
   skillEvidence: 10,
   growthSignals: 10,
+  /**
+   * Largest |delta| one message may add to a growth dimension. The ledger accepts up to 1,
+   * but 1 is the mastery threshold: one message (or an injected instruction) must not
+   * master a dimension, so larger signals are clamped to ±0.2, not dropped.
+   */
+  growthSignalMaxDelta: 0.2,
   labelChars: 80,
   descriptionChars: 500,
   quoteChars: 500,
@@ -47,8 +55,6 @@ export const LIMITS = {
   reasons: 50,
 } as const;
 
-/** Signal of the reinforcement a re-mentioned existing star receives, per unit of intensity. */
-export const REMENTION_SIGNAL_PER_INTENSITY = 0.5;
 
 export type SanitizeContext = {
   knownStarIds: ReadonlySet<string>;
@@ -141,7 +147,7 @@ function sanitizeNewStars(items: unknown[], context: SanitizeContext, log: DropL
     else if (context.dismissedLabels.has(star.normalizedLabel)) reject("label was dismissed");
     else if (existingId !== undefined) {
       refs.set(star.ref, { kind: "star", starId: existingId });
-      const signal = REMENTION_SIGNAL_PER_INTENSITY * star.intensity;
+      const signal = rementionSignal(star.intensity);
       rementions.push({ at, reinforcement: { starId: existingId, signal, quote: star.quote } });
     } else if (twin !== undefined) {
       twin.intensity = Math.max(twin.intensity, star.intensity);
@@ -250,10 +256,10 @@ function endpointKey(endpoint: StarEndpoint): string {
   return endpoint.kind === "star" ? `star:${endpoint.starId}` : `new:${endpoint.ref}`;
 }
 
-/** Symmetric types (resonance, tension) are the same edge in either direction. */
+/** Unordered types (resonance, tension, shadow_mirror) are the same edge in either direction. */
 function connectionKey(type: ConnectionType, from: StarEndpoint, to: StarEndpoint): string {
   const ends = [endpointKey(from), endpointKey(to)];
-  if (SYMMETRIC_CONNECTION_TYPES.includes(type)) ends.sort();
+  if (UNORDERED_PAIR_CONNECTION_TYPES.includes(type)) ends.sort();
   return JSON.stringify([type, ...ends]);
 }
 
@@ -302,9 +308,13 @@ function sanitizeGrowthSignals(items: unknown[], log: DropLog): CleanGrowthSigna
 function cleanGrowthSignal(item: Item): CleanGrowthSignal {
   return {
     dimension: oneOf(item, "dimension", GROWTH_DIMENSIONS),
-    delta: num(item, "delta", -1, 1),
+    delta: clampMagnitude(num(item, "delta", -1, 1), LIMITS.growthSignalMaxDelta),
     quote: quote(item),
   };
+}
+
+function clampMagnitude(value: number, max: number): number {
+  return Math.max(-max, Math.min(max, value));
 }
 
 /** Skill names match ignoring case, Unicode width forms and runs of whitespace. */
@@ -427,10 +437,8 @@ function collapse(value: string): string {
   return value.replace(/[\p{Cc}\s]+/gu, " ").trim();
 }
 
-/** Length in code points, so an emoji counts once and truncation never splits one. */
-function length(value: string): number {
-  return Array.from(value).length;
-}
+/** Length in code points (src/domain.ts), so truncation never splits an emoji. */
+const length = textLength;
 
 function truncate(value: string, max: number): string {
   if (length(value) <= max) return value;

@@ -2,7 +2,7 @@
 // pair), strength that grows when a connection is detected again, bounded evidence.
 // Pure: same-user and existence checks belong to convex/model/connections.ts.
 import type { ConnectionType, StarType } from "../domain";
-import { SYMMETRIC_CONNECTION_TYPES } from "../domain";
+import { SYMMETRIC_CONNECTION_TYPES, UNORDERED_PAIR_CONNECTION_TYPES } from "../domain";
 
 export const CONNECTION_CONSTANTS = {
   DEFAULT_STRENGTH: 0.5,
@@ -19,8 +19,13 @@ export function isSymmetric(type: ConnectionType): boolean {
   return SYMMETRIC_CONNECTION_TYPES.includes(type);
 }
 
+/** resonance, tension and shadow_mirror: the pair has no direction (one row per pair). */
+export function isUnorderedPair(type: ConnectionType): boolean {
+  return UNORDERED_PAIR_CONNECTION_TYPES.includes(type);
+}
+
 /**
- * The stored order of a pair: symmetric types sort the ids (code-unit order, like the
+ * The stored order of a pair: unordered types sort the ids (code-unit order, like the
  * schema's starA < starB) so a pair has one row; directed types keep A → B.
  */
 export function canonicalPair<Id extends string>(
@@ -28,7 +33,7 @@ export function canonicalPair<Id extends string>(
   a: Id,
   b: Id,
 ): { starA: Id; starB: Id } {
-  return isSymmetric(type) && b < a ? { starA: b, starB: a } : { starA: a, starB: b };
+  return isUnorderedPair(type) && b < a ? { starA: b, starB: a } : { starA: a, starB: b };
 }
 
 /** Re-detection: strength' = strength + 0.2·(1 − strength); approaches 1, never passes it. */

@@ -22,6 +22,8 @@ export const STAR_CONSTANTS = {
   DORMANT_AFTER_DAYS: 30,
   DORMANT_EPSILON: 0.01,
   DEFAULT_INTENSITY: 0.3,
+  /** A label mentioned again reinforces its star with this much signal per unit of intensity. */
+  REMENTION_SIGNAL_PER_INTENSITY: 0.5,
   BLOCKED_CEILING: 0.5,
   GROWTH_EDGE_BOOST: 0.2,
   RESONANCE_SPILL: 0.15,
@@ -399,4 +401,13 @@ export function drainStar<T extends StarPhysics>(star: T, strength: number, days
   const brightness = shadowDrain(star.brightness, strength, days);
   const drained = { ...star, brightness, radius: radiusFor(brightness) };
   return { ...drained, type: classify(drained, now) };
+}
+
+/**
+ * Signal for a star whose label is extracted again (a re-mention, not a twin): half the
+ * extraction's intensity, default intensity 0.3 → 0.15. Shared by the extraction
+ * sanitizer and model/stars createStar so both paths agree (docs/mechanics.md).
+ */
+export function rementionSignal(intensity: number | undefined): number {
+  return STAR_CONSTANTS.REMENTION_SIGNAL_PER_INTENSITY * (intensity ?? STAR_CONSTANTS.DEFAULT_INTENSITY);
 }

@@ -79,7 +79,11 @@ describe("connections.upsert", () => {
     const { userId } = await createUser(t);
     const [dark, light, other] = await insertStars(t, userId, [{ polarity: "shadow" }, {}, {}]);
     const mirror = await upsert(t, userId, light, dark, "shadow_mirror");
-    expect(await connection(t, mirror)).toMatchObject({ lastDrainAt: T0, starA: light, starB: dark });
+    const [starA, starB] = [light, dark].sort(); // unordered type: canonical id order
+    expect(await connection(t, mirror)).toMatchObject({ lastDrainAt: T0, starA, starB });
+    // Found again the other way round: the same row, strengthened (one drain, not two).
+    expect(await upsert(t, userId, dark, light, "shadow_mirror")).toBe(mirror);
+    expect((await connection(t, mirror))!.strength).toBeCloseTo(0.6, 12); // 0.5 + 0.2·0.5
     await expectConvexError(upsert(t, userId, light, other, "shadow_mirror"), "INVALID_ARGUMENT");
     const growthEdge = await upsert(t, userId, light, other, "growth_edge");
     expect((await connection(t, growthEdge))!.lastDrainAt).toBeUndefined();

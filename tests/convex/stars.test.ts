@@ -139,7 +139,8 @@ describe("stars.create", () => {
     expect(again).toBe(id);
     expect(await countRows(t, "stars")).toBe(1);
     const after = await star(t, id);
-    const expected = pureReinforce(before, 0.5, FREE, T1).next;
+    // A re-mention reinforces with rementionSignal: 0.5 × intensity = 0.25.
+    const expected = pureReinforce(before, 0.25, FREE, T1).next;
     expect(after).toMatchObject({
       brightness: expected.brightness,
       variance: expected.variance,
@@ -148,16 +149,16 @@ describe("stars.create", () => {
       label: "Morning runs", // the first spelling stays
       evidence: [{ quote: "ran again", at: T1 }],
     });
-    // Without an intensity the signal is 0.3 (DEFAULT_INTENSITY).
+    // Without an intensity: 0.5 × 0.3 (DEFAULT_INTENSITY) = 0.15.
     await create(t, userId, { now: T1 + 1 });
     const third = await star(t, id);
-    expect(third.brightness).toBeCloseTo(pureReinforce(after, 0.3, FREE, T1 + 1).next.brightness, 12);
+    expect(third.brightness).toBeCloseTo(pureReinforce(after, 0.15, FREE, T1 + 1).next.brightness, 12);
     const reinforcedEvents = await t.run(
       async (ctx) => (await ctx.db.query("growthEvents").collect()).filter((e) => e.source === "star_reinforced"),
     );
     expect(reinforcedEvents.map((e) => [e.dimKey, e.delta])).toEqual([
-      ["self_act", 0.05 * 0.5],
-      ["self_act", 0.05 * 0.3],
+      ["self_act", 0.05 * 0.25],
+      ["self_act", 0.05 * 0.15],
     ]);
   });
 });

@@ -389,6 +389,25 @@ describe("sanitizeTurn: skills and growth signals", () => {
     ]);
   });
 
+  test("growth signals are clamped to ±0.2 per dimension per message, not dropped", () => {
+    const result = run({
+      growthSignals: [
+        signal({ dimension: "self_know", delta: 1 }),
+        signal({ dimension: "world_act", delta: -0.75 }),
+        signal({ dimension: "self_act", delta: 0.2 }),
+        signal({ dimension: "world_show", delta: 0.05 }),
+      ],
+    });
+    expect(result.dropped.count).toBe(0);
+    expect(result.growthSignals.map((s) => [s.dimension, s.delta])).toEqual([
+      ["self_know", 0.2],
+      ["world_act", -0.2],
+      ["self_act", 0.2],
+      ["world_show", 0.05],
+    ]);
+    expect(LIMITS.growthSignalMaxDelta).toBe(0.2);
+  });
+
   test("normalizeSkillName", () => {
     expect(normalizeSkillName("  Ｐｙｔｈｏｎ\tProgramming ")).toBe("python programming");
   });

@@ -25,6 +25,7 @@ import {
   nextStabilizedAt,
   radiusFor,
   reinforce,
+  rementionSignal,
   reinforcementDelta,
   shadowDrain,
   spill,
@@ -656,8 +657,10 @@ describe("properties", () => {
         fc.double({ min: 0, max: 25, noNaN: true }),
         fc.double({ min: 0, max: 25, noNaN: true }),
         (s, d1, d2) => {
-          // t2 − lastReinforcedAt < 30 days, so dormancy cannot freeze either path.
           const [t1, t2] = d1 <= d2 ? [T0 + d1 * DAY, T0 + d2 * DAY] : [T0 + d2 * DAY, T0 + d1 * DAY];
+          // The premise: t2 − lastReinforcedAt < 30 days, so dormancy cannot freeze either
+          // path (the generator may place lastReinforcedAt before T0, so state it).
+          fc.pre(t2 - s.lastReinforcedAt < STAR_CONSTANTS.DORMANT_AFTER_DAYS * DAY);
           const split = decay(decay(s, t1), t2);
           const direct = decay(s, t2);
           expect(Math.abs(split.brightness - direct.brightness)).toBeLessThan(1e-9);
@@ -698,5 +701,16 @@ describe("properties", () => {
         },
       ),
     );
+  });
+});
+
+describe("rementionSignal", () => {
+  it.each([
+    [0.6, 0.3], // 0.5 · 0.6
+    [1, 0.5],
+    [0, 0],
+    [undefined, 0.15], // 0.5 · DEFAULT_INTENSITY 0.3
+  ])("intensity %s → signal %s", (intensity, signal) => {
+    expect(rementionSignal(intensity)).toBeCloseTo(signal, 15);
   });
 });
