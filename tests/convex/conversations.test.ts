@@ -13,6 +13,7 @@ import { MESSAGE_MAX_CHARS } from "../../convex/model/conversations";
 import { SEND_MESSAGE_LIMITS } from "../../convex/rateLimits";
 import { HOUR } from "../../src/time";
 import { createUser, expectConvexError, newBackend, signedIn, type Backend, type TestUser } from "../setup";
+import { userDoc } from "../support/constellation";
 
 let savedKey: string | undefined;
 beforeEach(() => {
@@ -354,6 +355,44 @@ describe("idle conversations", () => {
     );
     // An abandoned conversation takes no messages.
     await expectConvexError(as.mutation(api.messages.send, { conversationId: idle[0], content: "back" }), "INVALID_TRANSITION");
+  });
+
+  it("scale: 2,000 users with an idle conversation each, under transaction limits", async () => {
+    const t = newBackend();
+    const USERS = 2_000;
+    const now = Date.now();
+    const idle = await t.run(async (ctx) => {
+      const ids: Id<"conversations">[] = [];
+      for (let i = 0; i < USERS; i += 1) {
+        const userId = await ctx.db.insert("users", userDoc(`user_scale_${i}`));
+        const lastMessageAt = now - 25 * HOUR - i;
+        ids.push(
+          await ctx.db.insert("conversations", {
+            userId,
+            phase: "mirror",
+            status: "active",
+            messageCount: 4,
+            userMessageCount: 2,
+            startedAt: lastMessageAt - HOUR,
+            lastMessageAt,
+          }),
+        );
+      }
+      return ids;
+    });
+    await t.mutation(internal.conversations.abandonIdle, { now });
+    await t.finishAllScheduledFunctions(() => {});
+    const statuses = await t.run(async (ctx) => (await ctx.db.query("conversations").collect()).map((c) => c.status));
+    expect(statuses.filter((status) => status === "abandoned")).toHaveLength(idle.length);
+    const jobs = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    expect(jobs.filter((job) => job.state.kind === "failed")).toEqual([]);
+    // A second run the same hour finds nothing to do.
+    await t.mutation(internal.conversations.abandonIdle, { now });
+    await t.finishAllScheduledFunctions(() => {});
+    const after = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    expect(after.filter((job) => job.name === "conversations:abandonIdleBatch")).toHaveLength(
+      jobs.filter((job) => job.name === "conversations:abandonIdleBatch").length,
+    );
   });
 
   it("a batch re-checks each conversation: one that got a message after the page was read stays active", async () => {
