@@ -65,6 +65,8 @@ export default defineSchema({
      * the ledger, and the rebuild's last page folds them in, so nothing is counted twice.
      */
     growthRebuildId: v.optional(v.number()),
+    /** `now` of the last completed LifeState prune: the next night streams only what crossed a tier line since (model/retention.ts). */
+    lifeStatesPrunedAt: v.optional(v.number()),
   })
     .index("by_clerk", ["clerkId"])
     .index("by_email", ["email"])

@@ -1,0 +1,286 @@
+// Daily experiments (MECHANICS §6): a small WHEN / WILL / AT step toward the journey's active
+// milestone, offered at most once a day per journey, expiring at the user's local midnight.
+// Public: offerToday, accept, complete, skip, today, mine. Internal: the generator (an action:
+// one read, the model call, one idempotent write) and the midnight expiry.
+// docs/trajectory-api.md is the client contract.
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { callStructured, modelConfig } from "../src/llm/client";
+import { nextDelayMs, shouldRetry, type Failure } from "../src/llm/failures";
+import { buildExperimentMessages } from "../src/llm/prompts";
+import { sanitizeExperiment } from "../src/llm/sanitize";
+import { EXPERIMENT_SCHEMA, EXPERIMENT_SCHEMA_NAME } from "../src/llm/schemas";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { env, internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { appError } from "./errors";
+import { userMutation, userQuery } from "./functions";
+import {
+  acceptExperiment,
+  completeExperiment,
+  expireExperiment,
+  generationContext as loadGenerationContext,
+  type GenerationContext,
+  vGenerationContext,
+  latestOffer,
+  ownExperimentOrThrow,
+  releaseOffer as release,
+  reserveOffer,
+  skipExperiment,
+  storeOffer as store,
+} from "./model/experiments";
+import { ownJourneyOrThrow } from "./model/journeys";
+import { vExperimentStatus, vTokenUsage } from "./validators";
+
+/** Deadline of one model call (headers and body). */
+export const GENERATION_TIMEOUT_MS = 30_000;
+
+/** An experiment as a client sees it. */
+export const vExperimentView = v.object({
+  _id: v.id("experiments"),
+  journeyId: v.id("journeys"),
+  milestoneId: v.optional(v.string()),
+  when: v.string(),
+  will: v.string(),
+  at: v.string(),
+  rationale: v.optional(v.string()),
+  starIds: v.array(v.id("stars")),
+  /** As stored; the midnight job flips an open one to `expired` at `expiresAt`. */
+  status: vExperimentStatus,
+  offeredAt: v.number(),
+  offeredDate: v.string(),
+  expiresAt: v.number(),
+  acceptedAt: v.optional(v.number()),
+  completedAt: v.optional(v.number()),
+  skippedAt: v.optional(v.number()),
+  expiredAt: v.optional(v.number()),
+  reflection: v.optional(v.string()),
+});
+export type ExperimentView = Infer<typeof vExperimentView>;
+
+export function toExperimentView(e: Doc<"experiments">): ExperimentView {
+  return {
+    _id: e._id,
+    journeyId: e.journeyId,
+    milestoneId: e.milestoneId,
+    when: e.when,
+    will: e.will,
+    at: e.at,
+    rationale: e.rationale,
+    starIds: e.starIds,
+    status: e.status,
+    offeredAt: e.offeredAt,
+    offeredDate: e.offeredDate,
+    expiresAt: e.expiresAt,
+    acceptedAt: e.acceptedAt,
+    completedAt: e.completedAt,
+    skippedAt: e.skippedAt,
+    expiredAt: e.expiredAt,
+    reflection: e.reflection,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Public
+
+/**
+ * Asks for today's experiment on a walking journey. The date is reserved in this
+ * transaction (a second call the same local date: CONFLICT) and the generator is
+ * scheduled; the offer appears in `today` when it is stored. Without a model configured:
+ * MODEL_UNAVAILABLE, and nothing is reserved or scheduled.
+ */
+export const offerToday = userMutation({
+  args: { journeyId: v.id("journeys") },
+  returns: v.object({ offeredDate: v.string() }),
+  handler: async (ctx, { journeyId }) => {
+    const now = Date.now();
+    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    if (modelConfig(env) === null) {
+      throw appError("MODEL_UNAVAILABLE", "no model is configured to design experiments");
+    }
+    const offeredDate = await reserveOffer(ctx, ctx.user, journey, now);
+    await ctx.scheduler.runAfter(0, internal.experiments.generate, { journeyId, offeredAt: now, offeredDate, attempt: 1 });
+    return { offeredDate };
+  },
+});
+
+/**
+ * The journey's newest offer (any status: compare `expiresAt` with the clock, or wait for
+ * the midnight job), and whether today's is still being generated.
+ */
+export const today = userQuery({
+  args: { journeyId: v.id("journeys") },
+  returns: v.object({ experiment: v.union(vExperimentView, v.null()), generating: v.boolean() }),
+  handler: async (ctx, { journeyId }) => {
+    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const experiment = await latestOffer(ctx, journeyId);
+    const reserved = journey.lastOfferDate;
+    const generating = reserved !== undefined && (experiment === null || experiment.offeredDate < reserved);
+    return { experiment: experiment === null ? null : toExperimentView(experiment), generating };
+  },
+});
+
+/**
+ * The caller's experiments, newest offer first (experiments.by_user); with `journeyId`, that
+ * journey's only (by_journey_date; NOT_FOUND for a journey that is not the caller's).
+ */
+export const mine = userQuery({
+  args: { journeyId: v.optional(v.id("journeys")), paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vExperimentView),
+  handler: async (ctx, { journeyId, paginationOpts }) => {
+    // A journey's experiments are its owner's (storeOffer copies journey.userId).
+    if (journeyId !== undefined) await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const query =
+      journeyId === undefined
+        ? ctx.db.query("experiments").withIndex("by_user", (q) => q.eq("userId", ctx.user._id))
+        : ctx.db.query("experiments").withIndex("by_journey_date", (q) => q.eq("journeyId", journeyId));
+    const page = await query.order("desc").paginate(paginationOpts);
+    return { ...page, page: page.page.map(toExperimentView) };
+  },
+});
+
+export const accept = userMutation({
+  args: { experimentId: v.id("experiments") },
+  returns: v.null(),
+  handler: async (ctx, { experimentId }) => {
+    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    await acceptExperiment(ctx, experiment, Date.now());
+    return null;
+  },
+});
+
+/** Completes a pending or accepted experiment, with an optional reflection (≤ 4,000 characters). */
+export const complete = userMutation({
+  args: { experimentId: v.id("experiments"), reflection: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { experimentId, reflection }) => {
+    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    await completeExperiment(ctx, experiment, reflection, Date.now());
+    return null;
+  },
+});
+
+export const skip = userMutation({
+  args: { experimentId: v.id("experiments") },
+  returns: v.null(),
+  handler: async (ctx, { experimentId }) => {
+    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    await skipExperiment(ctx, experiment, Date.now());
+    return null;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Internal: generation (scheduled by offerToday; args are ids and dates, no personal text)
+
+const vGenerationArgs = {
+  journeyId: v.id("journeys"),
+  offeredAt: v.number(),
+  offeredDate: v.string(),
+  attempt: v.number(),
+};
+
+export const generationContext = internalQuery({
+  args: { journeyId: v.id("journeys"), offeredDate: v.string() },
+  returns: v.union(v.null(), vGenerationContext),
+  handler: async (ctx, { journeyId, offeredDate }) => await loadGenerationContext(ctx, journeyId, offeredDate),
+});
+
+/**
+ * Asks the model for one experiment (same client, config and failure policy as the
+ * conversation pipeline). Retryable failures, and answers the sanitizer rejects (a fresh
+ * sample may do better), are retried through the scheduler with backoff, MAX_ATTEMPTS in
+ * all; a final failure gives the reserved date back. The answer is untrusted: the sanitizer
+ * keeps only star ids from the prompt, and storeOffer checks them again.
+ */
+export const generate = internalAction({
+  args: vGenerationArgs,
+  returns: v.null(),
+  handler: async (ctx, args): Promise<null> => {
+    const context: GenerationContext | null = await ctx.runQuery(internal.experiments.generationContext, {
+      journeyId: args.journeyId,
+      offeredDate: args.offeredDate,
+    });
+    const release = async () => {
+      await ctx.runMutation(internal.experiments.releaseOffer, {
+        journeyId: args.journeyId,
+        offeredDate: args.offeredDate,
+      });
+      return null;
+    };
+    // Nothing to generate (see generationContext); a journey paused meanwhile gets its date
+    // back (releaseOffer changes nothing when the offer is stored or the date moved on).
+    if (context === null) return await release();
+    const config = modelConfig(env);
+    const failure = await (async (): Promise<Failure | null> => {
+      if (config === null) return { kind: "final", reason: "model unavailable" };
+      const result = await callStructured({
+        ...config,
+        messages: buildExperimentMessages(context.prompt),
+        schema: EXPERIMENT_SCHEMA,
+        name: EXPERIMENT_SCHEMA_NAME,
+        timeoutMs: GENERATION_TIMEOUT_MS,
+      });
+      if (!result.ok) return result;
+      const clean = sanitizeExperiment(result.data, new Set(context.prompt.stars.map((star) => star.id)));
+      if (!clean.ok) return { kind: "retryable", reason: `malformed: ${clean.reason}` };
+      await ctx.runMutation(internal.experiments.storeOffer, {
+        journeyId: args.journeyId,
+        offeredAt: args.offeredAt,
+        offeredDate: args.offeredDate,
+        milestoneId: context.milestoneId,
+        ...clean.experiment,
+        tokenUsage: result.usage,
+      });
+      return null;
+    })();
+    if (failure === null) return null;
+    if (shouldRetry(failure, args.attempt)) {
+      await ctx.scheduler.runAfter(nextDelayMs(failure, args.attempt), internal.experiments.generate, {
+        ...args,
+        attempt: args.attempt + 1,
+      });
+      return null;
+    }
+    // Reasons are short and content-free (failures.ts, sanitize.ts): safe to log.
+    console.warn(`experiment generation failed after ${args.attempt} attempt(s): ${failure.reason}`);
+    return await release();
+  },
+});
+
+export const storeOffer = internalMutation({
+  args: {
+    journeyId: v.id("journeys"),
+    offeredAt: v.number(),
+    offeredDate: v.string(),
+    milestoneId: v.optional(v.string()),
+    when: v.string(),
+    will: v.string(),
+    at: v.string(),
+    rationale: v.string(),
+    starIds: v.array(v.string()),
+    tokenUsage: v.optional(vTokenUsage),
+  },
+  returns: v.union(v.id("experiments"), v.null()),
+  handler: async (ctx, args) => await store(ctx, args, Date.now()),
+});
+
+export const releaseOffer = internalMutation({
+  args: { journeyId: v.id("journeys"), offeredDate: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { journeyId, offeredDate }) => {
+    await release(ctx, journeyId, offeredDate);
+    return null;
+  },
+});
+
+/** Runs at the offer's `expiresAt` (scheduler.runAt); the hourly sweep is the safety net. */
+export const expire = internalMutation({
+  args: { experimentId: v.id("experiments") },
+  returns: v.null(),
+  handler: async (ctx, { experimentId }) => {
+    const experiment = await ctx.db.get("experiments", experimentId);
+    if (experiment !== null) await expireExperiment(ctx, experiment, Date.now());
+    return null;
+  },
+});
