@@ -3,6 +3,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
+import { fanOut } from "./model/batching";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
@@ -110,13 +111,10 @@ export const abandonIdle = internalMutation({
   handler: async (ctx, args) => {
     const now = args.now ?? Date.now();
     const page = await idleConversations(ctx, now).paginate({ cursor: args.cursor ?? null, numItems: IDLE_PAGE_SIZE });
-    const ids = page.page.map((conversation) => conversation._id);
-    const batches = [];
-    for (let i = 0; i < ids.length; i += IDLE_BATCH_SIZE) batches.push(ids.slice(i, i + IDLE_BATCH_SIZE));
-    await Promise.all(
-      batches.map((conversationIds) =>
-        ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds, now }),
-      ),
+    await fanOut(
+      page.page.map((conversation) => conversation._id),
+      IDLE_BATCH_SIZE,
+      (conversationIds) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds, now }),
     );
     // The cursor is a position in the index, so rows the batches move out of the range
     // (active → abandoned) do not shift the next page.

@@ -9,6 +9,7 @@ import { v } from "convex/values";
 import { RETENTION_MS } from "../src/mechanics/retention";
 import { DAY, addDays, localDate, nextLocalMidnight, startOfLocalDate } from "../src/time";
 import { internal } from "./_generated/api";
+import { fanOut } from "./model/batching";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
@@ -81,13 +82,6 @@ async function withinBudget<T>(
   }
 }
 
-/** Splits `items` into batches of ITEMS_PER_BATCH and schedules one job per batch. */
-async function fanOut<T>(items: readonly T[], schedule: (batch: T[]) => Promise<unknown>): Promise<void> {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += ITEMS_PER_BATCH) batches.push(items.slice(i, i + ITEMS_PER_BATCH));
-  await Promise.all(batches.map(schedule));
-}
-
 // ---------------------------------------------------------------------------------------
 // Daily rollover (hourly): for each user whose local date has turned, the velocity and
 // momentum of their walking journeys for the date just closed, then the daily snapshot.
@@ -104,6 +98,7 @@ export const dailyRollover = internalMutation({
       .paginate({ cursor: args.cursor ?? null, numItems: USERS_PER_PAGE });
     await fanOut(
       due.page.map((user) => user._id),
+      ITEMS_PER_BATCH,
       (userIds) => ctx.scheduler.runAfter(0, internal.jobs.dailyRolloverUsers, { userIds, now }),
     );
     if (!due.isDone) await ctx.scheduler.runAfter(0, internal.jobs.dailyRollover, { now, cursor: due.continueCursor });
@@ -200,6 +195,7 @@ export const pruneLifeStates = internalMutation({
     const users = await ctx.db.query("users").paginate({ cursor: args.cursor ?? null, numItems: USERS_PER_PAGE });
     await fanOut(
       users.page.map((user) => user._id),
+      ITEMS_PER_BATCH,
       (userIds) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds, now }),
     );
     if (!users.isDone) {
@@ -263,6 +259,7 @@ export const archiveConversations = internalMutation({
     });
     await fanOut(
       due.page.map((conversation) => conversation._id),
+      ITEMS_PER_BATCH,
       (conversationIds) => ctx.scheduler.runAfter(0, internal.jobs.archiveConversationsBatch, { conversationIds, now }),
     );
     const next = due.isDone ? { statusIndex: statusIndex + 1, cursor: null } : { statusIndex, cursor: due.continueCursor };

@@ -28,6 +28,7 @@ import type * as journeys from "../journeys.js";
 import type * as lifeStates from "../lifeStates.js";
 import type * as messages from "../messages.js";
 import type * as missions from "../missions.js";
+import type * as model_batching from "../model/batching.js";
 import type * as model_connections from "../model/connections.js";
 import type * as model_conversations from "../model/conversations.js";
 import type * as model_experiments from "../model/experiments.js";
@@ -75,6 +76,7 @@ declare const fullApi: ApiFromModules<{
   lifeStates: typeof lifeStates;
   messages: typeof messages;
   missions: typeof missions;
+  "model/batching": typeof model_batching;
   "model/connections": typeof model_connections;
   "model/conversations": typeof model_conversations;
   "model/experiments": typeof model_experiments;
