@@ -1,10 +1,10 @@
 // Conversations with TARS (docs/pipeline.md): start, list, get, complete, and the job that
 // abandons conversations idle for 24 hours. Thin: the rules are in model/conversations.ts.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import { fanOut } from "./model/batching";
-import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
 import {
@@ -14,41 +14,13 @@ import {
   ownConversationOrThrow,
   startConversation,
 } from "./model/conversations";
-import { vConversationPhase, vConversationStatus, vUserPhase } from "./validators";
+import schema from "./schema";
+import { mapperOf, vConversationPhase, vUserPhase } from "./validators";
 
-export const vConversationView = v.object({
-  _id: v.id("conversations"),
-  phase: vConversationPhase,
-  /** Mirror conversations: the mirror day being worked on (1..7). */
-  mirrorDay: v.optional(v.number()),
-  status: vConversationStatus,
-  title: v.optional(v.string()),
-  summary: v.optional(v.string()),
-  messageCount: v.number(),
-  userMessageCount: v.number(),
-  startedAt: v.number(),
-  lastMessageAt: v.number(),
-  completedAt: v.optional(v.number()),
-  archivedAt: v.optional(v.number()),
-});
+/** A conversation as a client sees it (the document without its owner). */
+export const vConversationView = doc(schema, "conversations").omit("_creationTime", "userId");
 export type ConversationView = Infer<typeof vConversationView>;
-
-export function toConversationView(c: Doc<"conversations">): ConversationView {
-  return {
-    _id: c._id,
-    phase: c.phase,
-    mirrorDay: c.mirrorDay,
-    status: c.status,
-    title: c.title,
-    summary: c.summary,
-    messageCount: c.messageCount,
-    userMessageCount: c.userMessageCount,
-    startedAt: c.startedAt,
-    lastMessageAt: c.lastMessageAt,
-    completedAt: c.completedAt,
-    archivedAt: c.archivedAt,
-  };
-}
+export const toConversationView = mapperOf(vConversationView);
 
 /**
  * Starts a conversation in a coaching phase. The first mirror conversation moves an

@@ -3,6 +3,7 @@
 // Public: offerToday, accept, complete, skip, today, mine. Internal: the generator (an action:
 // one read, the model call, one idempotent write) and the midnight expiry.
 // docs/trajectory-api.md is the client contract.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { callStructured, modelConfig } from "../src/llm/client";
@@ -11,7 +12,6 @@ import { buildExperimentMessages } from "../src/llm/prompts";
 import { sanitizeExperiment } from "../src/llm/sanitize";
 import { EXPERIMENT_SCHEMA, EXPERIMENT_SCHEMA_NAME } from "../src/llm/schemas";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
 import { env, internalAction, internalMutation, internalQuery } from "./_generated/server";
 import { appError } from "./errors";
 import { userMutation, userQuery } from "./functions";
@@ -28,57 +28,19 @@ import {
   reserveOffer,
   skipExperiment,
   storeOffer as store,
+  vOfferInput,
 } from "./model/experiments";
 import { ownJourneyOrThrow } from "./model/journeys";
-import { vExperimentStatus, vTokenUsage } from "./validators";
+import schema from "./schema";
+import { mapperOf } from "./validators";
 
 /** Deadline of one model call (headers and body). */
 export const GENERATION_TIMEOUT_MS = 30_000;
 
-/** An experiment as a client sees it. */
-export const vExperimentView = v.object({
-  _id: v.id("experiments"),
-  journeyId: v.id("journeys"),
-  milestoneId: v.optional(v.string()),
-  when: v.string(),
-  will: v.string(),
-  at: v.string(),
-  rationale: v.optional(v.string()),
-  starIds: v.array(v.id("stars")),
-  /** As stored; the midnight job flips an open one to `expired` at `expiresAt`. */
-  status: vExperimentStatus,
-  offeredAt: v.number(),
-  offeredDate: v.string(),
-  expiresAt: v.number(),
-  acceptedAt: v.optional(v.number()),
-  completedAt: v.optional(v.number()),
-  skippedAt: v.optional(v.number()),
-  expiredAt: v.optional(v.number()),
-  reflection: v.optional(v.string()),
-});
+/** An experiment as a client sees it (the document without its owner, expiry job and token usage). */
+export const vExperimentView = doc(schema, "experiments").omit("_creationTime", "userId", "expiryJobId", "tokenUsage");
 export type ExperimentView = Infer<typeof vExperimentView>;
-
-export function toExperimentView(e: Doc<"experiments">): ExperimentView {
-  return {
-    _id: e._id,
-    journeyId: e.journeyId,
-    milestoneId: e.milestoneId,
-    when: e.when,
-    will: e.will,
-    at: e.at,
-    rationale: e.rationale,
-    starIds: e.starIds,
-    status: e.status,
-    offeredAt: e.offeredAt,
-    offeredDate: e.offeredDate,
-    expiresAt: e.expiresAt,
-    acceptedAt: e.acceptedAt,
-    completedAt: e.completedAt,
-    skippedAt: e.skippedAt,
-    expiredAt: e.expiredAt,
-    reflection: e.reflection,
-  };
-}
+export const toExperimentView = mapperOf(vExperimentView);
 
 // ---------------------------------------------------------------------------------------
 // Public
@@ -249,18 +211,7 @@ export const generate = internalAction({
 });
 
 export const storeOffer = internalMutation({
-  args: {
-    journeyId: v.id("journeys"),
-    offeredAt: v.number(),
-    offeredDate: v.string(),
-    milestoneId: v.optional(v.string()),
-    when: v.string(),
-    will: v.string(),
-    at: v.string(),
-    rationale: v.string(),
-    starIds: v.array(v.string()),
-    tokenUsage: v.optional(vTokenUsage),
-  },
+  args: vOfferInput.fields,
   returns: v.union(v.id("experiments"), v.null()),
   handler: async (ctx, args) => await store(ctx, args, Date.now()),
 });

@@ -2,7 +2,7 @@
 // card of every star, and the internal ledger append and rebuild. All ledger writes go
 // through model/growth.ts.
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
-import { v } from "convex/values";
+import { v, type Infer, type ObjectType } from "convex/values";
 import { GROWTH_RULES, activeDimensions, profileView } from "../src/mechanics/growth";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
@@ -18,18 +18,19 @@ import {
   recordGrowth,
   resolveOwnedEntity,
   summarizeEntity,
+  type EntitySummary,
+  type GrowthEventInput,
   type RebuildStep,
 } from "./model/growth";
+import schema from "./schema";
 import {
-  vConceptType,
-  vDomain,
+  mapperOf,
+  type Same,
   vEvolutionState,
   vGrowthDimension,
   vGrowthEntityType,
   vGrowthProfile,
   vGrowthSource,
-  vPolarity,
-  vStarType,
 } from "./validators";
 
 /** Stars per cards page: each costs ≤ 6 aggregate reads and ≤ 100 connection reads. */
@@ -68,25 +69,17 @@ const entitySummaryFields = {
 
 const vEntityView = v.object({ entityType: vGrowthEntityType, entityId: v.string(), ...entitySummaryFields });
 
-const vStarCard = v.object({
-  starId: v.id("stars"),
-  label: v.string(),
-  domain: vDomain,
-  polarity: vPolarity,
-  type: vStarType,
-  conceptType: v.optional(vConceptType),
-  brightness: v.number(),
-  ...entitySummaryFields,
-});
+// EntitySummary (model/growth.ts) is what fills these fields.
+void (true satisfies Same<EntitySummary, ObjectType<typeof entitySummaryFields>>);
 
-const vGrowthEventInput = v.object({
-  entityType: vGrowthEntityType,
-  entityId: v.string(),
-  dimKey: vGrowthDimension,
-  delta: v.number(),
-  source: vGrowthSource,
-  domain: v.optional(vDomain),
-});
+/** The star part of a card: what names and draws it. */
+const vCardStar = schema.tables.stars.validator.pick("label", "domain", "polarity", "type", "conceptType", "brightness");
+const toCardStar = mapperOf(vCardStar);
+const vStarCard = vCardStar.extend({ starId: v.id("stars"), ...entitySummaryFields });
+
+/** One ledger row to append: the row without what recordGrowth stamps. */
+const vGrowthEventInput = schema.tables.growthEvents.validator.omit("userId", "createdAt");
+void (true satisfies Same<GrowthEventInput, Infer<typeof vGrowthEventInput>>);
 
 /** The caller's six dimensions with activation and mastery. */
 export const profile = userQuery({
@@ -121,12 +114,7 @@ async function starCard(ctx: QueryCtx, star: Doc<"stars">) {
   ]);
   return {
     starId: star._id,
-    label: star.label,
-    domain: star.domain,
-    polarity: star.polarity,
-    type: star.type,
-    conceptType: star.conceptType,
-    brightness: star.brightness,
+    ...toCardStar(star),
     ...summarizeEntity(rows, connectionCount),
   };
 }

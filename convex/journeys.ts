@@ -1,9 +1,9 @@
 // Journeys: the signed-in user's path toward a north star (MECHANICS §6). Thin: validate,
 // authorize, call model/journeys.ts, shape the answer. docs/trajectory-api.md is the client
 // contract. Plotting is automatic on the first milestone (see model/journeys.ts).
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
 import { userMutation, userQuery } from "./functions";
 import {
   addMilestone as addMilestoneTo,
@@ -13,43 +13,13 @@ import {
   type JourneyMove,
   reachMilestone as reachMilestoneOf,
 } from "./model/journeys";
-import { vDomainWeights, vJourneyStatus, vMilestone, vNorthStar } from "./validators";
+import schema from "./schema";
+import { mapperOf, vDomainWeights, vJourneyStatus, vNorthStar } from "./validators";
 
 /** A journey as a client sees it (the document without its owner). */
-export const vJourneyView = v.object({
-  _id: v.id("journeys"),
-  status: vJourneyStatus,
-  northStar: vNorthStar,
-  domainWeights: vDomainWeights,
-  milestones: v.array(vMilestone),
-  velocity: v.number(),
-  momentum: v.number(),
-  lastVelocityDate: v.optional(v.string()),
-  lastOfferDate: v.optional(v.string()),
-  createdAt: v.number(),
-  plottedAt: v.optional(v.number()),
-  startedAt: v.optional(v.number()),
-  completedAt: v.optional(v.number()),
-});
+export const vJourneyView = doc(schema, "journeys").omit("_creationTime", "userId");
 export type JourneyView = Infer<typeof vJourneyView>;
-
-export function toJourneyView(journey: Doc<"journeys">): JourneyView {
-  return {
-    _id: journey._id,
-    status: journey.status,
-    northStar: journey.northStar,
-    domainWeights: journey.domainWeights,
-    milestones: journey.milestones,
-    velocity: journey.velocity,
-    momentum: journey.momentum,
-    lastVelocityDate: journey.lastVelocityDate,
-    lastOfferDate: journey.lastOfferDate,
-    createdAt: journey.createdAt,
-    plottedAt: journey.plottedAt,
-    startedAt: journey.startedAt,
-    completedAt: journey.completedAt,
-  };
-}
+export const toJourneyView = mapperOf(vJourneyView);
 
 // ---------------------------------------------------------------------------------------
 // Reads

@@ -3,9 +3,9 @@
 // the physics live in model/lifeStates.ts and src/mechanics/lifeState.ts.
 // docs/trajectory-api.md is the client contract.
 import { defineRateLimits } from "convex-helpers/server/rateLimit";
+import { doc } from "convex-helpers/validators";
 import { v, type Infer } from "convex/values";
 import { MINUTE } from "../src/time";
-import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { appError, invalidArgument, notFound } from "./errors";
 import { userMutation, userQuery } from "./functions";
@@ -15,7 +15,8 @@ import {
   lifeStateHistory,
   snapshotLifeState,
 } from "./model/lifeStates";
-import { vLifeStateSource } from "./validators";
+import schema from "./schema";
+import { mapperOf, vLifeStateSource } from "./validators";
 
 /**
  * At most one on-demand recompute a minute per user: a token bucket of capacity 1 refilled
@@ -26,36 +27,10 @@ const { rateLimit } = defineRateLimits({
   recomputeLifeState: { kind: "token bucket", rate: 1, period: MINUTE, capacity: 1 },
 });
 
-/** A snapshot as a client sees it. */
-export const vLifeStateView = v.object({
-  _id: v.id("lifeStates"),
-  timestamp: v.number(),
-  localDate: v.string(),
-  source: vLifeStateSource,
-  thrust: v.number(),
-  alignment: v.number(),
-  gravity: v.number(),
-  mass: v.number(),
-  escapeIndex: v.number(),
-  /** z_t: 5 domain brightnesses, 6 growth dimensions, then T, A, G, M (MECHANICS §7). */
-  latent: v.array(v.number()),
-});
+/** A snapshot as a client sees it (the document without its owner). */
+export const vLifeStateView = doc(schema, "lifeStates").omit("_creationTime", "userId");
 export type LifeStateView = Infer<typeof vLifeStateView>;
-
-export function toLifeStateView(s: Doc<"lifeStates">): LifeStateView {
-  return {
-    _id: s._id,
-    timestamp: s.timestamp,
-    localDate: s.localDate,
-    source: s.source,
-    thrust: s.thrust,
-    alignment: s.alignment,
-    gravity: s.gravity,
-    mass: s.mass,
-    escapeIndex: s.escapeIndex,
-    latent: s.latent,
-  };
-}
+export const toLifeStateView = mapperOf(vLifeStateView);
 
 /** The newest snapshot, or null before the first one. Reads one document. */
 export const current = userQuery({

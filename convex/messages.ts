@@ -1,9 +1,9 @@
 // Messages of a conversation (docs/pipeline.md): the live list, sending (which schedules the
 // extraction and returns at once) and retrying a failed extraction. Thin: validate,
 // authorize, rate-limit, then model/conversations.ts and model/extraction.ts write.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
 import { userMutation, userQuery } from "./functions";
 import {
   assertActive,
@@ -14,39 +14,13 @@ import {
 } from "./model/conversations";
 import { assertRetryable, resetForRetry } from "./model/extraction";
 import { consumeMessageToken } from "./rateLimits";
-import { vExtraction, vMessageRole, vTokenUsage } from "./validators";
+import schema from "./schema";
+import { mapperOf } from "./validators";
 
-export const vMessageView = v.object({
-  _id: v.id("messages"),
-  conversationId: v.id("conversations"),
-  role: vMessageRole,
-  content: v.string(),
-  createdAt: v.number(),
-  /** User messages: the pipeline's status (pending | done | failed | skipped). */
-  extraction: v.optional(vExtraction),
-  /** Assistant messages: the user message they answer. */
-  replyTo: v.optional(v.id("messages")),
-  extractedStars: v.optional(v.array(v.id("stars"))),
-  extractedConnections: v.optional(v.array(v.id("connections"))),
-  /** Assistant: the call that produced it; user: the total over all attempts. */
-  tokenUsage: v.optional(vTokenUsage),
-});
+/** A message as a client sees it (the document without its owner). */
+export const vMessageView = doc(schema, "messages").omit("_creationTime", "userId");
 export type MessageView = Infer<typeof vMessageView>;
-
-export function toMessageView(m: Doc<"messages">): MessageView {
-  return {
-    _id: m._id,
-    conversationId: m.conversationId,
-    role: m.role,
-    content: m.content,
-    createdAt: m.createdAt,
-    extraction: m.extraction,
-    replyTo: m.replyTo,
-    extractedStars: m.extractedStars,
-    extractedConnections: m.extractedConnections,
-    tokenUsage: m.tokenUsage,
-  };
-}
+export const toMessageView = mapperOf(vMessageView);
 
 /**
  * A conversation's messages, NEWEST FIRST (a chat opens on the latest page and loads older

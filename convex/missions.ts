@@ -1,52 +1,23 @@
 // Missions API (MECHANICS §5): create, the status moves (INVALID_TRANSITION when the
 // machine forbids one) and a paginated list. Completion books essence, growth and the
 // day's progress in model/missions.ts.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
 import { userMutation, userQuery } from "./functions";
 import { completeMission, createMission, failMission, getOwnMission, startMission } from "./model/missions";
 import { vDayProgress } from "./progress";
-import { vMissionAttribute, vMissionStatus } from "./validators";
+import schema from "./schema";
+import { mapperOf, vMissionStatus } from "./validators";
 
-export const vMissionView = v.object({
-  _id: v.id("missions"),
-  title: v.string(),
-  description: v.string(),
-  durationMinutes: v.number(),
-  essenceReward: v.number(),
-  attributeType: vMissionAttribute,
-  status: vMissionStatus,
-  createdAt: v.number(),
-  startedAt: v.optional(v.number()),
-  completedAt: v.optional(v.number()),
-  failedAt: v.optional(v.number()),
-});
-
-function toMissionView(mission: Doc<"missions">) {
-  return {
-    _id: mission._id,
-    title: mission.title,
-    description: mission.description,
-    durationMinutes: mission.durationMinutes,
-    essenceReward: mission.essenceReward,
-    attributeType: mission.attributeType,
-    status: mission.status,
-    createdAt: mission.createdAt,
-    startedAt: mission.startedAt,
-    completedAt: mission.completedAt,
-    failedAt: mission.failedAt,
-  };
-}
+/** A mission as a client sees it (the document without its owner). */
+export const vMissionView = doc(schema, "missions").omit("_creationTime", "userId");
+const toMissionView = mapperOf(vMissionView);
 
 export const create = userMutation({
-  args: {
-    title: v.string(),
-    description: v.string(),
-    durationMinutes: v.number(),
-    essenceReward: v.number(),
-    attributeType: vMissionAttribute,
-  },
+  args: schema.tables.missions.validator.pick(
+    "title", "description", "durationMinutes", "essenceReward", "attributeType",
+  ).fields,
   returns: vMissionView,
   handler: async (ctx, args) => toMissionView(await createMission(ctx, ctx.user._id, args, Date.now())),
 });

@@ -2,22 +2,20 @@
 // takes the client's `now` (ms): it only picks which local date is "today" for the caller's
 // own rows, in the caller's stored time zone. Each answer carries `resetsAt` (the next local
 // midnight), when the client should subscribe again with a new `now`.
-import { v } from "convex/values";
-import { currentStreak } from "../src/mechanics/progress";
+import { v, type Infer } from "convex/values";
+import { currentStreak, type DayProgress } from "../src/mechanics/progress";
 import { addDays } from "../src/time";
 import { invalidArgument } from "./errors";
 import { userQuery } from "./functions";
 import { HISTORY_MAX_DAYS, calendarAt, clientNow, dayProgressOf, dayRow, dayRows } from "./model/progress";
+import schema from "./schema";
+import { type Same } from "./validators";
 
-export const vDayProgress = v.object({
-  missionsCompleted: v.number(),
-  minutesCompleted: v.number(),
-  essenceEarned: v.number(),
-  dciScore: v.number(),
-  streakDays: v.number(),
-});
-
-const vDayView = v.object({ localDate: v.string(), ...vDayProgress.fields });
+/** A day's row as a client sees it (the document without its owner). */
+const vDayView = schema.tables.dailyProgress.validator.omit("userId");
+/** The day's numbers (src/mechanics/progress.ts DayProgress). */
+export const vDayProgress = vDayView.omit("localDate");
+void (true satisfies Same<DayProgress, Infer<typeof vDayProgress>>);
 
 /** Today's row (zeros before the first completion of the day). */
 export const today = userQuery({

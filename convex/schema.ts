@@ -132,6 +132,7 @@ export default defineSchema({
   conversations: defineTable({
     userId: v.id("users"),
     phase: vConversationPhase,
+    /** Mirror conversations: the mirror day being worked on (1..7). */
     mirrorDay: v.optional(v.number()),
     status: vConversationStatus,
     title: v.optional(v.string()),
@@ -155,12 +156,13 @@ export default defineSchema({
     role: vMessageRole,
     content: v.string(),
     createdAt: v.number(),
-    /** User messages: the pipeline's status for this message. */
+    /** User messages: the pipeline's status for this message (pending | done | failed | skipped). */
     extraction: v.optional(vExtraction),
     /** Assistant messages: the user message they answer (idempotency key). */
     replyTo: v.optional(v.id("messages")),
     extractedStars: v.optional(v.array(v.id("stars"))),
     extractedConnections: v.optional(v.array(v.id("connections"))),
+    /** Assistant messages: the call that produced it; user messages: the total over all attempts. */
     tokenUsage: v.optional(vTokenUsage),
   })
     .index("by_conversation", ["conversationId", "createdAt"])
@@ -199,6 +201,7 @@ export default defineSchema({
     at: v.string(),
     rationale: v.optional(v.string()),
     starIds: v.array(v.id("stars")),
+    /** As stored; the midnight job flips an open one to `expired` at `expiresAt`. */
     status: vExperimentStatus,
     offeredAt: v.number(),
     offeredDate: v.string(),
@@ -227,7 +230,7 @@ export default defineSchema({
     gravity: v.number(),
     mass: v.number(),
     escapeIndex: v.number(),
-    /** z_t: 15 numbers (MECHANICS §7). */
+    /** z_t, 15 numbers: 5 domain brightnesses, 6 growth dimensions, then T, A, G, M (MECHANICS §7). */
     latent: v.array(v.number()),
   })
     .index("by_user_timestamp", ["userId", "timestamp"])
@@ -272,6 +275,7 @@ export default defineSchema({
     mean: v.number(),
     variance: v.number(),
     confidence: v.number(),
+    /** As of lastEvidenceAt (queries cannot read the clock). */
     utilization: v.number(),
     evidenceCount: v.number(),
     lastEvidenceAt: v.number(),

@@ -1,94 +1,35 @@
 // Skills API (MECHANICS §3): the taxonomy, the caller's beliefs and evidence history, and
 // evidence the user brings themselves. The extraction pipeline writes through the internal
 // addEvidence (or model/skills.ts addSkillEvidence directly, inside its own mutation).
-import { literals } from "convex-helpers/validators";
+import { doc, literals } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import type { SkillSource } from "../src/domain";
-import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { invalidArgument, notFound } from "./errors";
 import { userMutation, userQuery } from "./functions";
 import { addSkillEvidence, applySkillEvidence, beliefFor, listSkills, seedSkillTaxonomy } from "./model/skills";
-import { vDomain, vSkillCategory, vSkillSource } from "./validators";
+import schema from "./schema";
+import { mapperOf } from "./validators";
 
 /** Beliefs returned by skills.mine: one per skill, so bounded by the taxonomy. */
 export const MY_SKILLS_LIMIT = 500;
 /** What a user may claim on their own; interview and echelon come from the coach only. */
 export const USER_EVIDENCE_SOURCES: readonly SkillSource[] = ["artifact", "external"];
 
-const vSkillView = v.object({
-  _id: v.id("skills"),
-  name: v.string(),
-  category: vSkillCategory,
-  domain: vDomain,
-  description: v.string(),
-});
+/** A taxonomy entry (the document without its matching key). */
+const vSkillView = doc(schema, "skills").omit("_creationTime", "normalizedName");
+const toSkillView = mapperOf(vSkillView);
 
-const vBeliefView = v.object({
-  skillId: v.id("skills"),
-  name: v.string(),
-  category: vSkillCategory,
-  domain: vDomain,
-  mean: v.number(),
-  variance: v.number(),
-  confidence: v.number(),
-  /** As of lastEvidenceAt (queries cannot read the clock). */
-  utilization: v.number(),
-  evidenceCount: v.number(),
-  lastEvidenceAt: v.number(),
-});
+/** A belief with its skill's name, category and domain. */
+const vBeliefView = schema.tables.skills.validator
+  .pick("name", "category", "domain")
+  .extend(schema.tables.skillBeliefs.validator.omit("userId").fields);
+const toBeliefView = mapperOf(vBeliefView);
 
-const vEvidenceView = v.object({
-  _id: v.id("skillEvidence"),
-  skillId: v.id("skills"),
-  level: v.number(),
-  confidence: v.number(),
-  source: vSkillSource,
-  sourceRef: v.optional(v.string()),
-  notes: v.optional(v.string()),
-  transferFromSkillId: v.optional(v.id("skills")),
-  createdAt: v.number(),
-});
-
-function toSkillView(skill: Doc<"skills">) {
-  return {
-    _id: skill._id,
-    name: skill.name,
-    category: skill.category,
-    domain: skill.domain,
-    description: skill.description,
-  };
-}
-
-function toBeliefView(belief: Doc<"skillBeliefs">, skill: Doc<"skills">) {
-  return {
-    skillId: skill._id,
-    name: skill.name,
-    category: skill.category,
-    domain: skill.domain,
-    mean: belief.mean,
-    variance: belief.variance,
-    confidence: belief.confidence,
-    utilization: belief.utilization,
-    evidenceCount: belief.evidenceCount,
-    lastEvidenceAt: belief.lastEvidenceAt,
-  };
-}
-
-function toEvidenceView(row: Doc<"skillEvidence">) {
-  return {
-    _id: row._id,
-    skillId: row.skillId,
-    level: row.level,
-    confidence: row.confidence,
-    source: row.source,
-    sourceRef: row.sourceRef,
-    notes: row.notes,
-    transferFromSkillId: row.transferFromSkillId,
-    createdAt: row.createdAt,
-  };
-}
+/** An evidence row (the document without its owner). */
+const vEvidenceView = doc(schema, "skillEvidence").omit("_creationTime", "userId");
+const toEvidenceView = mapperOf(vEvidenceView);
 
 /** The taxonomy, in name order: what a user can pick when adding evidence. */
 export const catalog = userQuery({
@@ -110,7 +51,7 @@ export const mine = userQuery({
     const skills = await Promise.all(beliefs.map((belief) => ctx.db.get("skills", belief.skillId)));
     return beliefs.flatMap((belief, i) => {
       const skill = skills[i];
-      return skill === null ? [] : [toBeliefView(belief, skill)];
+      return skill === null ? [] : [toBeliefView({ ...skill, ...belief })];
     });
   },
 });
@@ -132,14 +73,7 @@ export const history = userQuery({
 
 /** Evidence the user brings (an artifact they made, an external assessment). */
 export const addEvidence = userMutation({
-  args: {
-    skillId: v.id("skills"),
-    level: v.number(),
-    confidence: v.number(),
-    source: vSkillSource,
-    sourceRef: v.optional(v.string()),
-    notes: v.optional(v.string()),
-  },
+  args: schema.tables.skillEvidence.validator.pick("skillId", "level", "confidence", "source", "sourceRef", "notes").fields,
   returns: v.object({ evidenceId: v.id("skillEvidence"), transfers: v.number(), belief: vBeliefView }),
   handler: async (ctx, args) => {
     const { source } = args;
@@ -150,7 +84,7 @@ export const addEvidence = userMutation({
     if (applied === null) throw notFound("skill");
     const belief = await beliefFor(ctx, ctx.user._id, applied.skill._id);
     if (belief === null) throw new Error("belief missing right after its evidence was applied");
-    return { evidenceId: applied.evidenceId, transfers: applied.transfers, belief: toBeliefView(belief, applied.skill) };
+    return { evidenceId: applied.evidenceId, transfers: applied.transfers, belief: toBeliefView({ ...applied.skill, ...belief }) };
   },
 });
 

@@ -1,6 +1,7 @@
 // Stars: the public reads and corrections of the signed-in user's constellation, and the
 // internal writers the extraction pipeline calls. Thin: validate, authorize, call
 // model/stars.ts, shape the answer. docs/constellation-api.md is the client contract.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
@@ -16,103 +17,40 @@ import {
   reinforceStar,
   writableUser,
 } from "./model/stars";
-import {
-  vConceptType,
-  vConnectionType,
-  vDomain,
-  vEvidenceQuote,
-  vPolarity,
-  vStarType,
-} from "./validators";
+import schema from "./schema";
+import { mapperOf, vConceptType, vDomain, vPolarity } from "./validators";
 
 // ---------------------------------------------------------------------------------------
 // Views: what a client receives (never the raw document).
 
+// Chosen lists, not "the document minus internals": stars and connections carry pipeline
+// and job bookkeeping (normalizedLabel, sourceMessageId, lastDrainAt) that stays inside.
+const starDoc = doc(schema, "stars");
+const connectionDoc = doc(schema, "connections");
+
 /** What a renderer needs to draw one star. */
-export const vStarView = v.object({
-  _id: v.id("stars"),
-  label: v.string(),
-  domain: vDomain,
-  polarity: vPolarity,
-  type: vStarType,
-  brightness: v.number(),
-  variance: v.number(),
-  theta: v.number(),
-  radius: v.number(),
-  stabilizedAt: v.optional(v.number()),
-});
+export const vStarView = starDoc.pick(
+  "_id", "label", "domain", "polarity", "type", "brightness", "variance", "theta", "radius", "stabilizedAt",
+);
 export type StarView = Infer<typeof vStarView>;
+export const toStarView = mapperOf(vStarView);
 
 /** One star in full: the view plus its text, evidence and history. */
-export const vStarDetailView = v.object({
-  ...vStarView.fields,
-  description: v.string(),
-  conceptType: v.optional(vConceptType),
-  evidence: v.array(vEvidenceQuote),
-  reinforcementCount: v.number(),
-  extractedDay: v.number(),
-  createdAt: v.number(),
-  lastUpdatedAt: v.number(),
-  lastReinforcedAt: v.number(),
-  dismissedAt: v.optional(v.number()),
-});
+export const vStarDetailView = vStarView.extend(
+  starDoc.pick(
+    "description", "conceptType", "evidence", "reinforcementCount", "extractedDay",
+    "createdAt", "lastUpdatedAt", "lastReinforcedAt", "dismissedAt",
+  ).fields,
+);
+const toStarDetailView = mapperOf(vStarDetailView);
 
 /** An edge between two stars; directed types point from starA to starB. */
-export const vConnectionView = v.object({
-  _id: v.id("connections"),
-  starA: v.id("stars"),
-  starB: v.id("stars"),
-  type: vConnectionType,
-  strength: v.number(),
-});
+export const vConnectionView = connectionDoc.pick("_id", "starA", "starB", "type", "strength");
 export type ConnectionView = Infer<typeof vConnectionView>;
+export const toConnectionView = mapperOf(vConnectionView);
 
-export const vConnectionDetailView = v.object({
-  ...vConnectionView.fields,
-  evidence: v.array(vEvidenceQuote),
-  createdAt: v.number(),
-  updatedAt: v.number(),
-});
-
-export function toStarView(star: Doc<"stars">): StarView {
-  return {
-    _id: star._id,
-    label: star.label,
-    domain: star.domain,
-    polarity: star.polarity,
-    type: star.type,
-    brightness: star.brightness,
-    variance: star.variance,
-    theta: star.theta,
-    radius: star.radius,
-    stabilizedAt: star.stabilizedAt,
-  };
-}
-
-function toStarDetailView(star: Doc<"stars">) {
-  return {
-    ...toStarView(star),
-    description: star.description,
-    conceptType: star.conceptType,
-    evidence: star.evidence,
-    reinforcementCount: star.reinforcementCount,
-    extractedDay: star.extractedDay,
-    createdAt: star.createdAt,
-    lastUpdatedAt: star.lastUpdatedAt,
-    lastReinforcedAt: star.lastReinforcedAt,
-    dismissedAt: star.dismissedAt,
-  };
-}
-
-export function toConnectionView(connection: Doc<"connections">): ConnectionView {
-  return {
-    _id: connection._id,
-    starA: connection.starA,
-    starB: connection.starB,
-    type: connection.type,
-    strength: connection.strength,
-  };
-}
+export const vConnectionDetailView = vConnectionView.extend(connectionDoc.pick("evidence", "createdAt", "updatedAt").fields);
+const toConnectionDetailView = mapperOf(vConnectionDetailView);
 
 // ---------------------------------------------------------------------------------------
 // Public reads
@@ -190,12 +128,7 @@ export const get = userQuery({
     const { outgoing, incoming } = await starEdges(ctx, starId);
     return {
       star: toStarDetailView(star),
-      connections: [...outgoing, ...incoming].map((c) => ({
-        ...toConnectionView(c),
-        evidence: c.evidence,
-        createdAt: c.createdAt,
-        updatedAt: c.updatedAt,
-      })),
+      connections: [...outgoing, ...incoming].map(toConnectionDetailView),
     };
   },
 });

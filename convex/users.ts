@@ -1,3 +1,4 @@
+import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import { Webhook } from "svix";
 import { z } from "zod";
@@ -9,45 +10,18 @@ import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
 import { requestAccountDeletion } from "./model/privacy";
 import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
-import { vGrowthProfile, vTier, vUserPhase } from "./validators";
+import schema from "./schema";
+import { mapperOf } from "./validators";
 
-export const vUserView = v.object({
-  _id: v.id("users"),
-  email: v.string(),
-  displayName: v.optional(v.string()),
-  createdAt: v.number(),
-  currentPhase: vUserPhase,
-  mirrorDay: v.number(),
-  tier: vTier,
-  subscriptionEndsAt: v.optional(v.number()),
-  timezone: v.string(),
-  dailyCapacityMinutes: v.number(),
-  essence: v.number(),
-  streakDays: v.number(),
-  lastActiveDate: v.optional(v.string()),
-  growthProfile: vGrowthProfile,
-  deletionRequestedAt: v.optional(v.number()),
-});
-
-function toUserView(user: Doc<"users">) {
-  return {
-    _id: user._id,
-    email: user.email,
-    displayName: user.displayName,
-    createdAt: user.createdAt,
-    currentPhase: user.currentPhase,
-    mirrorDay: user.mirrorDay,
-    tier: user.tier,
-    subscriptionEndsAt: user.subscriptionEndsAt,
-    timezone: user.timezone,
-    dailyCapacityMinutes: user.dailyCapacityMinutes,
-    essence: user.essence,
-    streakDays: user.streakDays,
-    lastActiveDate: user.lastActiveDate,
-    growthProfile: user.growthProfile,
-    deletionRequestedAt: user.deletionRequestedAt,
-  };
-}
+/**
+ * The caller's account as a client sees it: a chosen list (the row also holds the Clerk id,
+ * job ids and job bookkeeping, none of which leaves the server).
+ */
+export const vUserView = doc(schema, "users").pick(
+  "_id", "email", "displayName", "createdAt", "currentPhase", "mirrorDay", "tier", "subscriptionEndsAt",
+  "timezone", "dailyCapacityMinutes", "essence", "streakDays", "lastActiveDate", "growthProfile", "deletionRequestedAt",
+);
+const toUserView = mapperOf(vUserView);
 
 /**
  * The caller, or null until the account exists. Built on the raw `query` on purpose:

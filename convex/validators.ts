@@ -1,7 +1,7 @@
 // Shared validators, one definition each, used by `defineTable`, `args` and `returns`.
 // The literal lists live in src/domain.ts so pure code shares them.
 import { literals } from "convex-helpers/validators";
-import { v, type Infer } from "convex/values";
+import { v, type Infer, type ObjectType, type PropertyValidators } from "convex/values";
 import {
   CONCEPT_TYPES,
   CONNECTION_TYPES,
@@ -26,7 +26,9 @@ import {
   TIERS,
   TIMEFRAMES,
   USER_PHASES,
+  type GrowthProfile,
 } from "../src/domain";
+import type { TokenUsage } from "../src/llm/client";
 
 export const vDomain = literals(...DOMAINS);
 export const vPolarity = literals(...POLARITIES);
@@ -61,6 +63,7 @@ export const vGrowthProfile = v.object({
   world_act: v.number(),
   world_show: v.number(),
 });
+void (true satisfies Same<GrowthProfile, Infer<typeof vGrowthProfile>>);
 
 /** One weight per life domain (a journey's direction, MECHANICS §7 alignment). */
 export const vDomainWeights = v.object({
@@ -80,11 +83,13 @@ export const vEvidenceQuote = v.object({
 });
 export type EvidenceQuote = Infer<typeof vEvidenceQuote>;
 
+/** Tokens of one model call, or a message's total (src/llm/client.ts TokenUsage). */
 export const vTokenUsage = v.object({
   promptTokens: v.number(),
   completionTokens: v.number(),
   totalTokens: v.number(),
 });
+void (true satisfies Same<TokenUsage, Infer<typeof vTokenUsage>>);
 
 /** What the extraction pipeline applied and dropped for one user message. */
 export const vExtractionCounts = v.object({
@@ -124,3 +129,32 @@ export type Milestone = Infer<typeof vMilestone>;
 
 /** Per-table document counts (exports and deletion receipts). */
 export const vTableCounts = v.record(v.string(), v.number());
+
+// ---------------------------------------------------------------------------------------
+// Views (docs/architecture.md "Views from the schema")
+
+/**
+ * The mapper of a view: copies exactly the view's fields from a document, or from any
+ * object that has them (a return validator rejects every other field). The view's
+ * validator, derived from the schema, is then the one list of what a client sees.
+ */
+export function mapperOf<Fields extends PropertyValidators>(view: {
+  fields: Fields;
+}): (source: ObjectType<Fields>) => ObjectType<Fields> {
+  const keys = Object.keys(view.fields);
+  return (source) => {
+    const picked: Record<string, unknown> = {};
+    for (const key of keys) {
+      const value = (source as Record<string, unknown>)[key];
+      if (value !== undefined) picked[key] = value;
+    }
+    return picked as ObjectType<Fields>;
+  };
+}
+
+/**
+ * `true` when A and B are the same type (mutual assignability is not enough: an extra
+ * optional field passes it). `void (true satisfies Same<A, B>)` ties a hand-written type to
+ * a validator's at compile time, both ways (get-convex/workpool's `satisfies` check).
+ */
+export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

@@ -5,6 +5,7 @@
 import { v, type Infer } from "convex/values";
 import type { ExperimentStatus } from "../../src/domain";
 import { PROMPT_LIMITS, type Causation, type ExperimentPromptInput, type PromptStar } from "../../src/llm/prompts";
+import type { CleanExperiment } from "../../src/llm/sanitize";
 import { experimentCompletedDeltas, reflectionWrittenDeltas } from "../../src/mechanics/growth";
 import { canTransitionExperiment, experimentExpiresAt, isExperimentOpen } from "../../src/mechanics/journeys";
 import { DAY, localDate, type LocalDate } from "../../src/time";
@@ -12,7 +13,8 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
-import { vDomain, vNorthStar, vStarType } from "../validators";
+import schema from "../schema";
+import { type Same, vDomain, vNorthStar, vStarType } from "../validators";
 import { QUOTE_MAX_CHARS } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { activeMilestone, dominantDomain } from "./journeys";
@@ -154,7 +156,10 @@ export const vGenerationContext = v.object({
     causations: v.array(v.object({ from: v.string(), to: v.string(), strength: v.number() })),
   }),
 });
-export type GenerationContext = Infer<typeof vGenerationContext> & { prompt: ExperimentPromptInput };
+export type GenerationContext = Infer<typeof vGenerationContext>;
+// What the validator lets through must be a prompt the builder takes (one way: the
+// builder's type is looser, e.g. readonly lists).
+void ({} as GenerationContext["prompt"] satisfies ExperimentPromptInput);
 
 /**
  * What the generator sends to the model, or null when there is nothing to generate: the
@@ -210,18 +215,15 @@ export async function generationContext(
   };
 }
 
-export type OfferInput = {
-  journeyId: Id<"journeys">;
-  offeredAt: number;
-  offeredDate: LocalDate;
-  milestoneId?: string;
-  when: string;
-  will: string;
-  at: string;
-  rationale: string;
-  starIds: string[];
-  tokenUsage?: Doc<"experiments">["tokenUsage"];
-};
+/**
+ * What the generator hands storeOffer (its args): the reservation, the sanitized offer
+ * (src/llm/sanitize.ts CleanExperiment; star ids still untrusted strings) and the usage.
+ */
+export const vOfferInput = schema.tables.experiments.validator
+  .pick("journeyId", "offeredAt", "offeredDate", "milestoneId", "when", "will", "at", "tokenUsage")
+  .extend({ rationale: v.string(), starIds: v.array(v.string()) });
+export type OfferInput = Infer<typeof vOfferInput>;
+void (true satisfies Same<CleanExperiment, Pick<OfferInput, keyof CleanExperiment>>);
 
 /**
  * Stores a generated offer and schedules its expiry at the user's local midnight after
