@@ -12,7 +12,7 @@ import { MINUTE } from "../../src/time";
 import { modelConfig, type ModelConfig, type TokenUsage } from "../../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { PROMPT_LIMITS } from "../../src/llm/prompts";
-import { LIMITS, type DropLog, type StarEndpoint } from "../../src/llm/sanitize";
+import { LIMITS, type DropLog, type SanitizedTurn, type StarEndpoint } from "../../src/llm/sanitize";
 import { rementionSignal } from "../../src/mechanics/stars";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -29,6 +29,7 @@ import {
   vStarType,
   vTokenUsage,
   type Extraction,
+  type Same,
   type ExtractionCounts,
 } from "../validators";
 import { QUOTE_MAX_CHARS, upsertConnection } from "./connections";
@@ -246,7 +247,7 @@ const vEndpoint = v.union(
   v.object({ kind: v.literal("new"), ref: v.string() }),
 );
 
-/** A sanitized turn (src/llm/sanitize.ts SanitizedTurn), field for field. */
+/** A sanitized turn (src/llm/sanitize.ts SanitizedTurn): the check below keeps the two the same. */
 export const vCleanTurn = v.object({
   reply: v.string(),
   newStars: v.array(
@@ -280,6 +281,7 @@ export const vCleanTurn = v.object({
   dropped: v.object({ count: v.number(), reasons: v.array(v.string()) }),
 });
 export type CleanTurn = Infer<typeof vCleanTurn>;
+void (true satisfies Same<SanitizedTurn, CleanTurn>);
 
 export const vAttemptOutcome = v.union(
   v.object({ kind: v.literal("reply"), turn: vCleanTurn, usage: vTokenUsage }),
