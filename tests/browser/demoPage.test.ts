@@ -19,7 +19,7 @@ import { REPO_ROOT } from "../../demo/backend";
 
 const OUT_DIR = join(REPO_ROOT, "demo-output");
 const PAGE = join(OUT_DIR, "index.html");
-export const SCREENSHOT = join(OUT_DIR, "demo-page.png");
+const SCREENSHOT = join(OUT_DIR, "demo-page.png");
 
 /** CHROMIUM_PATH, or the first browser found where Debian and other distributions put it. */
 function chromiumPath(): string | undefined {
