@@ -4,11 +4,11 @@ import convexPlugin from "@convex-dev/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "convex/_generated/**", "demo-output/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "convex/_generated/**", "demo-output/**", "coverage/**", "examples/web/dist/**"] },
   ...tseslint.configs.recommended,
   ...convexPlugin.configs.recommended,
   {
-    files: ["**/*.ts"],
+    files: ["**/*.ts", "**/*.tsx"],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

@@ -18,7 +18,9 @@ import { CONNECTION_TYPES, STAR_TYPES, type ConnectionType, type StarType } from
 import { HOUR, MINUTE, addDays, daysBetween, localDate, startOfLocalDate } from "../src/time";
 import { newBackend, type Backend } from "./backend";
 import { installSimClock, type SimClock } from "./clock";
+import { captureFrame, type DemoFrame } from "./frames";
 import { experimentAnswer, indexStars, startDemoModel, turnAnswer, type DemoModel, type ModelEnv } from "./model";
+import { renderDemoPage } from "./page";
 import { renderConstellation, renderTrajectory, type TrajectoryPoint } from "./render";
 import { DISCOVERY, EXPERIMENTS, JOURNEY, MIRROR_DAYS, MISSIONS, PERSONA, WALK_CHECKINS, type ScriptedConversation } from "./script";
 
@@ -364,6 +366,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
 
     const daily: DayLine[] = [];
+    const frames: DemoFrame[] = [];
     for (let day = 1; day <= days; day++) {
       await clock.advanceTo(Math.max(clock.now(), at(timezone, day, 8)));
       const walking = ctx.journeyId !== null;
@@ -390,11 +393,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await nightlyJobs(ctx);
       const line = await dayLine(ctx, day);
       daily.push(line);
+      frames.push(
+        await captureFrame(user, { day, date: line.date, timezone, now: clock.now(), journeyId: ctx.journeyId, streak: line.streak }),
+      );
       log(formatDayLine(line));
     }
 
     const summary = await summarize(ctx, { days, daily, webhookStatus });
-    writeOutputs(options.outDir, summary, await ctx.user.query(api.stars.constellation, {}));
+    writeOutputs(options.outDir, summary, await ctx.user.query(api.stars.constellation, {}), frames);
     return { summary, t, userId: ctx.userId, user };
   } finally {
     clock?.uninstall();
@@ -512,7 +518,7 @@ async function summarize(
     })),
     warnings: ctx.warnings,
     daily: run.daily,
-    files: ["constellation.svg", "trajectory.svg", "summary.json"],
+    files: ["constellation.svg", "trajectory.svg", "summary.json", "index.html"],
   };
 }
 
@@ -520,6 +526,7 @@ function writeOutputs(
   outDir: string,
   summary: DemoSummary,
   constellation: { stars: Parameters<typeof renderConstellation>[0]; connections: Parameters<typeof renderConstellation>[1] },
+  frames: readonly DemoFrame[],
 ): void {
   mkdirSync(outDir, { recursive: true });
   const title = `${summary.persona.name}: constellation after ${summary.days} days (${summary.lastDate})`;
@@ -529,4 +536,6 @@ function writeOutputs(
     renderTrajectory(summary.trajectory, { title: `${summary.persona.name}: trajectory, ${summary.firstDate} to ${summary.lastDate}` }),
   );
   writeFileSync(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  // The month as one offline page: a day slider over the per-night frames (demo/page.ts).
+  writeFileSync(join(outDir, "index.html"), renderDemoPage(summary, frames));
 }

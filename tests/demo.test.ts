@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import { renderConstellation, renderTrajectory, type ConstellationStar } from "../demo/render";
+import { pageData, type PageData } from "../demo/page";
 import { runDemo, type DemoResult } from "../demo/scenario";
 
 /** Minimal well-formedness: every tag closes in order, attributes are quoted, no stray `<`/`&`. */
@@ -158,6 +159,32 @@ describe("npm run demo (shortened)", () => {
     expect(summary.journey?.momentum).toBe(journey.momentum);
     const profile = await result.user.query(api.growth.profile, {});
     expect(summary.growth.activeDimensions).toEqual(profile.activeDimensions);
+  });
+
+  test("index.html embeds one frame per night, matching the day lines, and its page script", () => {
+    const html = readFileSync(join(outDir, "index.html"), "utf8");
+    const json = /<script type="application\/json" id="demo-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    const data = JSON.parse(json ?? "null") as PageData;
+    expect(data.frames.map((frame) => frame.day)).toEqual(result.summary.daily.map((line) => line.day));
+    expect(data.frames.map((frame) => frame.stars.length)).toEqual(result.summary.daily.map((line) => line.stars));
+    expect(data.frames.map((frame) => frame.connections.length)).toEqual(result.summary.daily.map((line) => line.connections));
+    // Day 1: the first mirror conversation, three turns answered, in reading order.
+    expect(data.frames[0].conversations).toHaveLength(1);
+    expect(data.frames[0].conversations[0].messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant"]);
+    // Day 9 (the first walk day): its experiment was completed.
+    expect(data.frames[8].experiment?.status).toBe("completed");
+    expect(data.cards).toEqual([]);
+    // Self-contained: no external script, stylesheet or image.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+    expect(result.summary.files).toContain("index.html");
+  });
+
+  test("page cards come from whatever reports and quests the summary carries", () => {
+    const summary = { ...result.summary, reports: [{ localDate: "2026-04-12", title: "Week one", summary: "Sleep and stress." }], quests: [{ day: 3, name: "First run" }, "junk"] };
+    expect(pageData(summary, []).cards).toEqual([
+      { day: 3, kind: "quest", title: "First run", body: "" },
+      { day: 7, kind: "report", title: "Week one", body: "Sleep and stress." },
+    ]);
   });
 
   test("constellation.svg draws one circle per non-dormant star; both SVGs are well-formed", async () => {
