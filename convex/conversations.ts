@@ -4,7 +4,7 @@ import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
-import { fanOut } from "./model/batching";
+import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
 import {
@@ -68,43 +68,38 @@ export const complete = userMutation({
 
 // ---------------------------------------------------------------------------------------
 // Internal: the idle job (crons.ts, hourly). A driver pages conversations.by_status_last_message
-// (active, lastMessageAt ≤ now − 24 h) and fans each page out in batches.
-
-/** Conversations read per driver transaction (small documents). */
-export const IDLE_PAGE_SIZE = 200;
-/** Conversations per batch mutation (one read and at most one write each). */
-export const IDLE_BATCH_SIZE = 50;
-
-const vCursor = v.optional(v.union(v.string(), v.null()));
+// (active, lastMessageAt ≤ now − 24 h) and fans each page out in batches (model/batching.ts).
 
 export const abandonIdle = internalMutation({
   args: { now: v.optional(v.number()), cursor: vCursor },
   returns: v.null(),
   handler: async (ctx, args) => {
     const now = args.now ?? Date.now();
-    const page = await idleConversations(ctx, now).paginate({ cursor: args.cursor ?? null, numItems: IDLE_PAGE_SIZE });
-    await fanOut(
-      page.page.map((conversation) => conversation._id),
-      IDLE_BATCH_SIZE,
-      (conversationIds) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds, now }),
-    );
-    // The cursor is a position in the index, so rows the batches move out of the range
-    // (active → abandoned) do not shift the next page.
-    if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.conversations.abandonIdle, { now, cursor: page.continueCursor });
-    }
+    await pageAndFanOut({
+      cursor: args.cursor,
+      page: (options) => idleConversations(ctx, now).paginate(options),
+      batch: (conversationIds) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds, now }),
+      next: (cursor) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdle, { now, cursor }),
+    });
     return null;
   },
 });
 
+/** Abandons each conversation still idle; returns how many this transaction abandoned. */
 export const abandonIdleBatch = internalMutation({
   args: { conversationIds: v.array(v.id("conversations")), now: v.number() },
   returns: v.number(),
   handler: async (ctx, { conversationIds, now }) => {
     let abandoned = 0;
-    for (const conversationId of conversationIds) {
-      if (await abandonIfIdle(ctx, conversationId, now)) abandoned += 1;
-    }
+    await withinBudget(
+      ctx,
+      conversationIds,
+      async (conversationId) => {
+        if (await abandonIfIdle(ctx, conversationId, now)) abandoned += 1;
+        return "done";
+      },
+      (rest) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds: rest, now }),
+    );
     return abandoned;
   },
 });

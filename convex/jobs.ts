@@ -1,15 +1,15 @@
-// The trajectory's background jobs (crons.ts routes to the drivers here). Each driver pages
-// through users (or due rows) and fans the work out in batches; a batch worker handles its
-// items one by one and, once its transaction has used BATCH_BUDGET, hands the rest to a
-// fresh transaction. Every step is idempotent per user per local date, so a second run, a
-// late run or a retried batch changes nothing that was already done.
+// The trajectory's background jobs (crons.ts routes to the drivers here). Each driver is a
+// declared pageAndFanOut (model/batching.ts): it pages through users (or due rows) and fans
+// the work out in batches; a batch worker handles its items one by one within the shared
+// transaction budget and hands the rest to a fresh transaction. Every step is idempotent
+// per user per local date, so a second run, a late run or a retried batch changes nothing
+// that was already done. The destructive jobs (pruning, archival) take `dryRun`.
 // docs/trajectory-api.md ("Jobs") has the table: schedule, work, idempotency key.
-import type { TransactionMetrics } from "convex/server";
 import { v } from "convex/values";
 import { RETENTION_MS } from "../src/mechanics/retention";
 import { DAY, addDays, localDate, nextLocalMidnight, startOfLocalDate } from "../src/time";
 import { internal } from "./_generated/api";
-import { fanOut } from "./model/batching";
+import { logDryRun, pageAndFanOut, readRange, vCursor, vDryRun, withinBudget } from "./model/batching";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
@@ -17,70 +17,21 @@ import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./m
 import { snapshotLifeState } from "./model/lifeStates";
 import {
   ARCHIVABLE_STATUSES,
+  MESSAGES_PER_STEP,
   archivable,
   archiveStep,
+  conversationMessages,
   dueConversations,
   prunePage,
   pruneUserInline,
   vPruneProgress,
+  type PruneTally,
 } from "./model/retention";
 
-const MiB = 1 << 20;
-
-/**
- * A batch starts no new item once its transaction has used any of these. Convex allows
- * 32,000 documents and 16 MiB read, 16,000 documents and 16 MiB written, 4,096 index
- * ranges and 1,000 scheduled functions per transaction; the heaviest single item (one
- * user's rollover at every read cap, model/lifeStates.ts: about 7,000 documents and, with
- * maximal evidence on every star and connection, about 10 MiB) still fits after the budget.
- */
-export const BATCH_BUDGET = {
-  documentsRead: 12_000,
-  bytesRead: 4 * MiB,
-  documentsWritten: 4_000,
-  bytesWritten: 4 * MiB,
-  databaseQueries: 2_000,
-  functionsScheduled: 200,
-} as const;
-
-/** Rows a driver reads per transaction (users are small documents). */
-export const USERS_PER_PAGE = 200;
-/** Items per scheduled batch; a typical batch finishes in one transaction. */
-export const ITEMS_PER_BATCH = 50;
 /** Experiments the expiry sweep expires per transaction and status (one write each). */
 export const EXPIRY_SWEEP_PAGE = 500;
 
 const vNow = v.optional(v.number());
-const vCursor = v.optional(v.union(v.string(), v.null()));
-
-function spent(metrics: TransactionMetrics): boolean {
-  return (Object.keys(BATCH_BUDGET) as (keyof typeof BATCH_BUDGET)[]).some(
-    (limit) => metrics[limit].used >= BATCH_BUDGET[limit],
-  );
-}
-
-/**
- * Runs `step` over `items` in order until each answers "done"; an item may take several
- * steps ("more"). After the first step, once the budget is spent, the remaining items
- * (the current one first) go to `continueWith`, which schedules a fresh transaction.
- */
-async function withinBudget<T>(
-  ctx: MutationCtx,
-  items: readonly T[],
-  step: (item: T) => Promise<"done" | "more">,
-  continueWith: (rest: T[]) => Promise<unknown>,
-): Promise<void> {
-  let index = 0;
-  let worked = false;
-  while (index < items.length) {
-    if (worked && spent(await ctx.meta.getTransactionMetrics())) {
-      await continueWith(items.slice(index));
-      return;
-    }
-    if ((await step(items[index])) === "done") index += 1;
-    worked = true;
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Daily rollover (hourly): for each user whose local date has turned, the velocity and
@@ -92,16 +43,16 @@ export const dailyRollover = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const now = args.now ?? Date.now();
-    const due = await ctx.db
-      .query("users")
-      .withIndex("by_next_daily", (q) => q.lte("nextDailyAt", now))
-      .paginate({ cursor: args.cursor ?? null, numItems: USERS_PER_PAGE });
-    await fanOut(
-      due.page.map((user) => user._id),
-      ITEMS_PER_BATCH,
-      (userIds) => ctx.scheduler.runAfter(0, internal.jobs.dailyRolloverUsers, { userIds, now }),
-    );
-    if (!due.isDone) await ctx.scheduler.runAfter(0, internal.jobs.dailyRollover, { now, cursor: due.continueCursor });
+    await pageAndFanOut({
+      cursor: args.cursor,
+      page: (options) =>
+        ctx.db
+          .query("users")
+          .withIndex("by_next_daily", (q) => q.lte("nextDailyAt", now))
+          .paginate(options),
+      batch: (userIds) => ctx.scheduler.runAfter(0, internal.jobs.dailyRolloverUsers, { userIds, now }),
+      next: (cursor) => ctx.scheduler.runAfter(0, internal.jobs.dailyRollover, { now, cursor }),
+    });
     return null;
   },
 });
@@ -187,40 +138,60 @@ export const expireExperiments = internalMutation({
 // ---------------------------------------------------------------------------------------
 // LifeState pruning (daily): MECHANICS §7 retention for every user.
 
+/** What a pruning transaction deleted (a dry run: would have deleted). */
+const vPruneReport = v.object({ snapshots: v.number() });
+
+/** A fresh tally for one transaction of a pruning job. */
+function pruneTally(dryRun: boolean | undefined): PruneTally {
+  return { dryRun: dryRun === true, snapshots: 0 };
+}
+
+function pruneReport(job: string, tally: PruneTally) {
+  if (tally.dryRun) logDryRun(job, { snapshots: tally.snapshots });
+  return { snapshots: tally.snapshots };
+}
+
+/**
+ * Cron target: every user, a page at a time. `dryRun`: every step walks as a real run
+ * would and counts the snapshots it would delete; nothing is written, and each
+ * transaction logs its count (model/batching.ts logDryRun).
+ */
 export const pruneLifeStates = internalMutation({
-  args: { now: vNow, cursor: vCursor },
+  args: { now: vNow, cursor: vCursor, dryRun: vDryRun },
   returns: v.null(),
   handler: async (ctx, args) => {
     const now = args.now ?? Date.now();
-    const users = await ctx.db.query("users").paginate({ cursor: args.cursor ?? null, numItems: USERS_PER_PAGE });
-    await fanOut(
-      users.page.map((user) => user._id),
-      ITEMS_PER_BATCH,
-      (userIds) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds, now }),
-    );
-    if (!users.isDone) {
-      await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStates, { now, cursor: users.continueCursor });
-    }
+    const { dryRun } = args;
+    await pageAndFanOut({
+      cursor: args.cursor,
+      page: (options) => ctx.db.query("users").paginate(options),
+      batch: (userIds) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds, now, dryRun }),
+      next: (cursor) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStates, { now, cursor, dryRun }),
+    });
     return null;
   },
 });
 
+/** Prunes each user inline, or hands a long history to the user's own job. */
 export const pruneLifeStatesUsers = internalMutation({
-  args: { userIds: v.array(v.id("users")), now: v.number() },
-  returns: v.null(),
-  handler: async (ctx, { userIds, now }) => {
+  args: { userIds: v.array(v.id("users")), now: v.number(), dryRun: vDryRun },
+  returns: vPruneReport,
+  handler: async (ctx, { userIds, now, dryRun }) => {
+    const tally = pruneTally(dryRun);
     await withinBudget(
       ctx,
       userIds,
       async (userId) => {
         const user = await ctx.db.get("users", userId);
-        const progress = user === null ? null : await pruneUserInline(ctx, user, now);
-        if (progress !== null) await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress });
+        const progress = user === null ? null : await pruneUserInline(ctx, user, now, tally);
+        if (progress !== null) {
+          await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress, dryRun });
+        }
         return "done";
       },
-      (rest) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds: rest, now }),
+      (rest) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds: rest, now, dryRun }),
     );
-    return null;
+    return pruneReport("jobs:pruneLifeStatesUsers", tally);
   },
 });
 
@@ -230,60 +201,108 @@ export const pruneLifeStatesUsers = internalMutation({
  * history, or a night after a long pause), the stream's key carried along.
  */
 export const pruneLifeStatesUser = internalMutation({
-  args: { userId: v.id("users"), now: v.number(), progress: v.optional(vPruneProgress) },
-  returns: v.null(),
-  handler: async (ctx, { userId, now, progress }) => {
+  args: { userId: v.id("users"), now: v.number(), progress: v.optional(vPruneProgress), dryRun: vDryRun },
+  returns: vPruneReport,
+  handler: async (ctx, { userId, now, progress, dryRun }) => {
+    const tally = pruneTally(dryRun);
     const user = await ctx.db.get("users", userId);
-    if (user === null) return null;
-    const next = progress === undefined ? await pruneUserInline(ctx, user, now) : await prunePage(ctx, user, now, progress);
-    if (next !== null) await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress: next });
-    return null;
+    if (user === null) return pruneReport("jobs:pruneLifeStatesUser", tally);
+    const next =
+      progress === undefined
+        ? await pruneUserInline(ctx, user, now, tally)
+        : await prunePage(ctx, user, now, progress, tally);
+    if (next !== null) await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress: next, dryRun });
+    return pruneReport("jobs:pruneLifeStatesUser", tally);
   },
 });
 
 // ---------------------------------------------------------------------------------------
 // Conversation retention (daily): archive conversations idle for 12 months.
 
-/** Cron target: due conversations of each archivable status in turn, a page at a time. */
+/** What an archival transaction archived and deleted (a dry run: would have). */
+const vArchiveReport = v.object({ conversations: v.number(), messages: v.number() });
+
+/**
+ * Cron target: due conversations of each archivable status in turn, a page at a time.
+ * `dryRun`: the batches walk every due conversation's messages, count them and delete
+ * nothing; each transaction logs its counts (model/batching.ts logDryRun).
+ */
 export const archiveConversations = internalMutation({
-  args: { now: vNow, statusIndex: v.optional(v.number()), cursor: vCursor },
+  args: { now: vNow, statusIndex: v.optional(v.number()), cursor: vCursor, dryRun: vDryRun },
   returns: v.null(),
   handler: async (ctx, args) => {
     const now = args.now ?? Date.now();
+    const { dryRun } = args;
     const statusIndex = args.statusIndex ?? 0;
     const status = ARCHIVABLE_STATUSES[statusIndex];
     if (status === undefined) return null;
-    const due = await dueConversations(ctx, status, now, RETENTION_MS).paginate({
-      cursor: args.cursor ?? null,
-      numItems: USERS_PER_PAGE,
+    const exhausted = await pageAndFanOut({
+      cursor: args.cursor,
+      page: (options) => dueConversations(ctx, status, now, RETENTION_MS).paginate(options),
+      batch: (conversationIds) =>
+        ctx.scheduler.runAfter(0, internal.jobs.archiveConversationsBatch, { conversationIds, now, dryRun }),
+      next: (cursor) => ctx.scheduler.runAfter(0, internal.jobs.archiveConversations, { now, statusIndex, cursor, dryRun }),
     });
-    await fanOut(
-      due.page.map((conversation) => conversation._id),
-      ITEMS_PER_BATCH,
-      (conversationIds) => ctx.scheduler.runAfter(0, internal.jobs.archiveConversationsBatch, { conversationIds, now }),
-    );
-    const next = due.isDone ? { statusIndex: statusIndex + 1, cursor: null } : { statusIndex, cursor: due.continueCursor };
-    if (next.statusIndex < ARCHIVABLE_STATUSES.length) {
-      await ctx.scheduler.runAfter(0, internal.jobs.archiveConversations, { now, ...next });
+    if (exhausted && statusIndex + 1 < ARCHIVABLE_STATUSES.length) {
+      await ctx.scheduler.runAfter(0, internal.jobs.archiveConversations, { now, statusIndex: statusIndex + 1, dryRun });
     }
     return null;
   },
 });
 
+/**
+ * Archives each conversation still due, deleting MESSAGES_PER_STEP messages a step. A dry
+ * run cannot shrink the range as it goes, so it pages the messages instead: one paginated
+ * read per transaction (the first step's, resuming at `messagesCursor`), later
+ * conversations counted in the same transaction only when they fit whole.
+ */
 export const archiveConversationsBatch = internalMutation({
-  args: { conversationIds: v.array(v.id("conversations")), now: v.number() },
-  returns: v.null(),
-  handler: async (ctx, { conversationIds, now }) => {
+  args: {
+    conversationIds: v.array(v.id("conversations")),
+    now: v.number(),
+    dryRun: vDryRun,
+    /** Dry runs: where the first conversation's messages continue. */
+    messagesCursor: vCursor,
+  },
+  returns: vArchiveReport,
+  handler: async (ctx, { conversationIds, now, dryRun, messagesCursor }) => {
+    const report = { conversations: 0, messages: 0 };
+    let resumeAt = messagesCursor ?? null;
     await withinBudget(
       ctx,
       conversationIds,
-      async (conversationId) => {
+      async (conversationId, first) => {
+        const cursor = first ? resumeAt : null;
+        resumeAt = null;
         const conversation = await ctx.db.get("conversations", conversationId);
         if (!archivable(conversation, now)) return "done";
-        return (await archiveStep(ctx, conversation, now)) ? "done" : "more";
+        if (dryRun !== true) {
+          const step = await archiveStep(ctx, conversation, now);
+          report.messages += step.deleted;
+          if (!step.archived) return "more";
+          report.conversations += 1;
+          return "done";
+        }
+        const range = await readRange(
+          conversationMessages(ctx, conversation._id),
+          first ? { kind: "page", cursor, numItems: MESSAGES_PER_STEP } : { kind: "whole", limit: MESSAGES_PER_STEP },
+        );
+        if (range === "does not fit") return "pause";
+        report.messages += range.docs.length;
+        resumeAt = range.continueCursor;
+        if (resumeAt !== null) return "pause";
+        report.conversations += 1;
+        return "done";
       },
-      (rest) => ctx.scheduler.runAfter(0, internal.jobs.archiveConversationsBatch, { conversationIds: rest, now }),
+      (rest) =>
+        ctx.scheduler.runAfter(0, internal.jobs.archiveConversationsBatch, {
+          conversationIds: rest,
+          now,
+          dryRun,
+          messagesCursor: resumeAt,
+        }),
     );
-    return null;
+    if (dryRun === true) logDryRun("jobs:archiveConversationsBatch", report);
+    return report;
   },
 });

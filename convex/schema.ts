@@ -338,7 +338,7 @@ export default defineSchema({
   }).index("by_user_entity", ["userId", "entityType", "entityId", "dimKey"]),
 
   // svix ids already processed by the Clerk webhook (replays answer 200 and change nothing).
-  // Written by the webhook; pruned after 30 days by the webhook-retention cron.
+  // Written by the webhook; deleted 30 days after processing by users.pruneWebhookEvents (daily cron).
   webhookEvents: defineTable({
     svixId: v.string(),
     eventType: v.string(),

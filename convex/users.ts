@@ -2,12 +2,13 @@ import { doc } from "convex-helpers/validators";
 import { v } from "convex/values";
 import { Webhook } from "svix";
 import { z } from "zod";
-import { isValidTimeZone, nextLocalMidnight } from "../src/time";
+import { DAY, isValidTimeZone, nextLocalMidnight } from "../src/time";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { env, httpAction, internalMutation, internalQuery, query } from "./_generated/server";
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
+import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
 import { requestAccountDeletion } from "./model/privacy";
 import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import schema from "./schema";
@@ -217,5 +218,64 @@ export const applyClerkEvent = internalMutation({
       if (user !== null) await requestAccountDeletion(ctx, user, now);
     }
     return null;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Webhook retention (crons.ts, daily): svix ids are kept only as long as a delivery of the
+// same message can still arrive.
+
+/**
+ * How long a processed svix id is kept. svix retries a failed delivery for about 28 hours
+ * (its schedule ends 5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h after the first try),
+ * disables an endpoint that fails for 5 days, and refuses signatures older than 5 minutes,
+ * so a redelivery is always freshly signed and carries the same id; 30 days covers
+ * automatic retries many times over and a manual replay from the dashboard weeks later.
+ * Beyond it, a replayed profile event is still ignored when older than the one applied
+ * (clerkUpdatedAt), and a replayed user.deleted is idempotent.
+ */
+export const WEBHOOK_EVENT_RETENTION_MS = 30 * DAY;
+
+/** Cron target: the svix ids processed at or before now − 30 days (by_processed_at), a page at a time. */
+export const pruneWebhookEvents = internalMutation({
+  args: { now: v.optional(v.number()), cursor: vCursor },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const now = args.now ?? Date.now();
+    const cutoff = now - WEBHOOK_EVENT_RETENTION_MS;
+    await pageAndFanOut({
+      cursor: args.cursor,
+      page: (options) =>
+        ctx.db
+          .query("webhookEvents")
+          .withIndex("by_processed_at", (q) => q.lte("processedAt", cutoff))
+          .paginate(options),
+      batch: (eventIds) => ctx.scheduler.runAfter(0, internal.users.pruneWebhookEventsBatch, { eventIds, cutoff }),
+      next: (cursor) => ctx.scheduler.runAfter(0, internal.users.pruneWebhookEvents, { now, cursor }),
+    });
+    return null;
+  },
+});
+
+/** Deletes the svix ids still present and processed at or before `cutoff`; returns how many. */
+export const pruneWebhookEventsBatch = internalMutation({
+  args: { eventIds: v.array(v.id("webhookEvents")), cutoff: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { eventIds, cutoff }) => {
+    let deleted = 0;
+    await withinBudget(
+      ctx,
+      eventIds,
+      async (eventId) => {
+        const event = await ctx.db.get("webhookEvents", eventId);
+        if (event !== null && event.processedAt <= cutoff) {
+          await ctx.db.delete("webhookEvents", eventId);
+          deleted += 1;
+        }
+        return "done";
+      },
+      (rest) => ctx.scheduler.runAfter(0, internal.users.pruneWebhookEventsBatch, { eventIds: rest, cutoff }),
+    );
+    return deleted;
   },
 });

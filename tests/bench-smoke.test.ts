@@ -3,7 +3,7 @@
 // scheduler is followed to its last transaction.
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { UNITS_PER_TRANSACTION } from "../convex/decay";
+import { PAGE_SIZE } from "../convex/model/batching";
 import { BENCH_NOW, createWorld, plannedConnections, type World } from "../bench/world";
 import { measureJob } from "../bench/jobs";
 import { measureQuery } from "../bench/measure";
@@ -29,7 +29,7 @@ describe("bench harness", () => {
   });
 
   test("a job that reschedules itself is measured over all its transactions", async () => {
-    const activeStars = UNITS_PER_TRANSACTION + 20;
+    const activeStars = PAGE_SIZE + 20;
     world = await createWorld({ history: 10, activeStars });
     const w = world;
     const cost = await measureJob(w.t, {

@@ -7,6 +7,7 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../errors";
+import { TRANSACTION_BUDGET, overBudget } from "./batching";
 import {
   RATE_LIMIT_TABLE,
   USER_TABLE_NAMES,
@@ -93,25 +94,10 @@ export async function cancelAccountDeletion(ctx: MutationCtx, user: Doc<"users">
 /** Per-table counts of erased documents, carried between batches (ids and counts only). */
 export type ErasureCounts = Record<string, number>;
 
-/**
- * A batch stops once it has used about half of any transaction limit (16,000 writes,
- * 32,000 reads, 16 MiB each way, 4,096 index ranges), leaving room for the final writes.
- */
-const BATCH_STOP = {
-  documentsWritten: 4_000,
-  documentsRead: 16_000,
-  bytesWritten: 8 * MiB,
-  bytesRead: 8 * MiB,
-  databaseQueries: 2_000,
-} as const;
+// A batch stops once it has used the shared transaction budget (model/batching.ts), which
+// leaves room for the final writes (the users row and the receipt).
 const MAX_CHUNK = 256;
 const FIRST_CHUNK = 64;
-
-function batchSpent(metrics: TransactionMetrics): boolean {
-  return (Object.keys(BATCH_STOP) as (keyof typeof BATCH_STOP)[]).some(
-    (limit) => metrics[limit].used >= BATCH_STOP[limit],
-  );
-}
 
 /**
  * Sizes the next chunk from the bytes the last one read per document (each deleted row is
@@ -120,8 +106,8 @@ function batchSpent(metrics: TransactionMetrics): boolean {
  */
 function nextChunkSize(before: TransactionMetrics, after: TransactionMetrics, rows: number): number {
   const bytesPerRow = Math.max(1, (after.bytesRead.used - before.bytesRead.used) / rows);
-  const byteRoom = BATCH_STOP.bytesRead - after.bytesRead.used;
-  const writeRoom = BATCH_STOP.documentsWritten - after.documentsWritten.used;
+  const byteRoom = TRANSACTION_BUDGET.bytesRead - after.bytesRead.used;
+  const writeRoom = TRANSACTION_BUDGET.documentsWritten - after.documentsWritten.used;
   return Math.max(1, Math.min(MAX_CHUNK, writeRoom, Math.floor(byteRoom / (2 * bytesPerRow))));
 }
 
@@ -135,7 +121,7 @@ async function eraseTable(
   let chunk = FIRST_CHUNK;
   for (;;) {
     const before = await ctx.meta.getTransactionMetrics();
-    if (batchSpent(before)) return false;
+    if (overBudget(before)) return false;
     const rows = await userRowsQuery(ctx.db, table, userId).take(chunk);
     await Promise.all(rows.map((row) => ctx.db.delete(table, row._id as Id<UserOwnedTable>)));
     counts[table] = (counts[table] ?? 0) + rows.length;

@@ -98,13 +98,32 @@ async function keyAbove(ctx: QueryCtx, userId: Id<"users">, window: PruneWindow)
   return above?.localDate ?? null;
 }
 
-/** Applies pruneDecision to snapshots in stream order, deleting the dropped ones. */
-async function pruneRows(ctx: MutationCtx, rows: readonly Doc<"lifeStates">[], now: number, start: PruneKey) {
+/**
+ * A pruning transaction's mode and count: the snapshots it dropped. A dry run deletes
+ * nothing and leaves the watermark alone; it reaches the same decisions, because the only
+ * read that could see a snapshot a real run had just deleted (keyAbove of a later window)
+ * then finds one of the same local date, the kept newest of that date.
+ */
+export interface PruneTally {
+  readonly dryRun: boolean;
+  snapshots: number;
+}
+
+/** Applies pruneDecision to snapshots in stream order, deleting (a dry run: counting) the dropped ones. */
+async function pruneRows(
+  ctx: MutationCtx,
+  rows: readonly Doc<"lifeStates">[],
+  now: number,
+  start: PruneKey,
+  tally: PruneTally,
+) {
   let key = start;
   for (const row of rows) {
     const decision = pruneDecision({ id: row._id, timestamp: row.timestamp, localDate: row.localDate }, now, key);
     key = decision.key;
-    if (!decision.keep) await ctx.db.delete("lifeStates", row._id);
+    if (decision.keep) continue;
+    tally.snapshots += 1;
+    if (!tally.dryRun) await ctx.db.delete("lifeStates", row._id);
   }
   return key;
 }
@@ -120,7 +139,12 @@ async function markPruned(ctx: MutationCtx, user: Doc<"users">, now: number) {
  * moved to `now`), or the windows left for the user's own paging job. Nothing to do when
  * the watermark is already at or past `now` (a second run of the night).
  */
-export async function pruneUserInline(ctx: MutationCtx, user: Doc<"users">, now: number): Promise<PruneProgress | null> {
+export async function pruneUserInline(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+  now: number,
+  tally: PruneTally,
+): Promise<PruneProgress | null> {
   if (user.lifeStatesPrunedAt !== undefined && user.lifeStatesPrunedAt >= now) return null;
   const windows = pruneWindows(user.lifeStatesPrunedAt, now);
   let budget = PRUNE_INLINE_SNAPSHOTS;
@@ -128,9 +152,9 @@ export async function pruneUserInline(ctx: MutationCtx, user: Doc<"users">, now:
     const rows = await newestFirst(ctx, user._id, window).take(budget + 1);
     if (rows.length > budget) return { windows: windows.slice(index), cursor: null, key: null };
     budget -= rows.length;
-    await pruneRows(ctx, rows, now, await keyAbove(ctx, user._id, window));
+    await pruneRows(ctx, rows, now, await keyAbove(ctx, user._id, window), tally);
   }
-  await markPruned(ctx, user, now);
+  if (!tally.dryRun) await markPruned(ctx, user, now);
   return null;
 }
 
@@ -144,16 +168,17 @@ export async function prunePage(
   user: Doc<"users">,
   now: number,
   progress: PruneProgress,
+  tally: PruneTally,
 ): Promise<PruneProgress | null> {
   const [window, ...rest] = progress.windows;
   if (window !== undefined) {
     const start = progress.cursor === null ? await keyAbove(ctx, user._id, window) : progress.key;
     const page = await newestFirst(ctx, user._id, window).paginate({ cursor: progress.cursor, numItems: PRUNE_PAGE_SNAPSHOTS });
-    const key = await pruneRows(ctx, page.page, now, start);
+    const key = await pruneRows(ctx, page.page, now, start, tally);
     if (!page.isDone) return { windows: progress.windows, cursor: page.continueCursor, key };
     if (rest.length > 0) return { windows: rest, cursor: null, key: null };
   }
-  await markPruned(ctx, user, now);
+  if (!tally.dryRun) await markPruned(ctx, user, now);
   return null;
 }
 
@@ -185,19 +210,25 @@ export function archivable(conversation: Doc<"conversations"> | null, now: numbe
   return conversation !== null && conversation.status !== "archived" && isRetentionDue(conversation.lastMessageAt, now);
 }
 
+/** A conversation's messages, oldest first (messages.by_conversation). */
+export function conversationMessages(ctx: QueryCtx, conversationId: Id<"conversations">) {
+  return ctx.db.query("messages").withIndex("by_conversation", (q) => q.eq("conversationId", conversationId));
+}
+
 /**
  * One step of archiving: deletes up to MESSAGES_PER_STEP of the conversation's messages;
  * when none are left, marks it archived. The conversation keeps its summary fields (title,
  * summary, counts, dates); stars keep their history (their evidence and source ids are
- * not touched). Returns whether the conversation is archived.
+ * not touched). Returns how many messages it deleted and whether the conversation is archived.
  */
-export async function archiveStep(ctx: MutationCtx, conversation: Doc<"conversations">, now: number): Promise<boolean> {
-  const messages = await ctx.db
-    .query("messages")
-    .withIndex("by_conversation", (q) => q.eq("conversationId", conversation._id))
-    .take(MESSAGES_PER_STEP);
+export async function archiveStep(
+  ctx: MutationCtx,
+  conversation: Doc<"conversations">,
+  now: number,
+): Promise<{ deleted: number; archived: boolean }> {
+  const messages = await conversationMessages(ctx, conversation._id).take(MESSAGES_PER_STEP);
   await Promise.all(messages.map((message) => ctx.db.delete("messages", message._id)));
-  if (messages.length === MESSAGES_PER_STEP) return false;
+  if (messages.length === MESSAGES_PER_STEP) return { deleted: messages.length, archived: false };
   await ctx.db.patch("conversations", conversation._id, { status: "archived", archivedAt: now });
-  return true;
+  return { deleted: messages.length, archived: true };
 }

@@ -1,6 +1,8 @@
 import { Webhook } from "svix";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api } from "../../convex/_generated/api";
+import { api, internal } from "../../convex/_generated/api";
+import { PAGE_SIZE } from "../../convex/model/batching";
+import { WEBHOOK_EVENT_RETENTION_MS } from "../../convex/users";
 import {
   WEBHOOK_SECRET,
   clerkDeletedEvent,
@@ -225,5 +227,86 @@ describe("POST /clerk-users-webhook", () => {
     const t = newBackend();
     expect((await postClerkEvent(t, clerkDeletedEvent(freshClerkId()))).status).toBe(200);
     expect(await countRows(t, "users")).toBe(0);
+  });
+});
+
+describe("webhook retention (svix ids kept 30 days)", () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  /** Runs the cron's target at the fake clock `now` and everything it schedules. */
+  async function pruneAt(t: ReturnType<typeof newBackend>, now: number) {
+    vi.useFakeTimers();
+    vi.setSystemTime(now);
+    await t.mutation(internal.users.pruneWebhookEvents, { now });
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(0), 10_000);
+    vi.useRealTimers();
+  }
+
+  async function jobCounts(t: ReturnType<typeof newBackend>) {
+    const jobs = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
+    const count = (name: string, kind?: string) =>
+      jobs.filter((job) => job.name === name && (kind === undefined || job.state.kind === kind)).length;
+    return {
+      batches: count("users:pruneWebhookEventsBatch"),
+      failed: jobs.filter((job) => job.state.kind === "failed").length,
+      drivers: count("users:pruneWebhookEvents"),
+    };
+  }
+
+  it("a replay inside the window is deduplicated; the id is forgotten once the window has passed", async () => {
+    const t = newBackend();
+    const clerkId = freshClerkId();
+    const svixId = newSvixId();
+    const processedAt = Date.UTC(2026, 4, 1, 12);
+    vi.useFakeTimers();
+    vi.setSystemTime(processedAt);
+    await postClerkEvent(t, clerkUserEvent("user.created", { id: clerkId, email: "one@example.com", updated_at: 10 }), { svixId });
+    vi.useRealTimers();
+    expect(WEBHOOK_EVENT_RETENTION_MS).toBe(30 * DAY);
+
+    // One millisecond inside the window: kept, and a redelivery still changes nothing.
+    await pruneAt(t, processedAt + 30 * DAY - 1);
+    expect(await countRows(t, "webhookEvents")).toBe(1);
+    vi.useFakeTimers();
+    vi.setSystemTime(processedAt + 30 * DAY - 1);
+    const replay = await postClerkEvent(
+      t,
+      clerkUserEvent("user.updated", { id: clerkId, email: "two@example.com", updated_at: 20 }),
+      { svixId },
+    );
+    vi.useRealTimers();
+    expect(replay.status).toBe(200);
+    expect((await userRow(t, clerkId))?.email).toBe("one@example.com");
+
+    // Exactly 30 days after processing: deleted. The user is untouched.
+    await pruneAt(t, processedAt + 30 * DAY);
+    expect(await countRows(t, "webhookEvents")).toBe(0);
+    expect((await userRow(t, clerkId))?.email).toBe("one@example.com");
+  });
+
+  it("scale: 10,000 svix ids, half past the window, pruned under transaction limits; a second run finds none", async () => {
+    const t = newBackend();
+    const now = Date.UTC(2026, 4, 20, 4, 29);
+    const EVENTS = 10_000;
+    // Processed every 6 minutes over the last ~41.7 days: ids 0..4,999 are within 30 days
+    // (ages 0 to 29.99 days), the rest are older.
+    const step = (30 * DAY) / 5_000;
+    for (let first = 0; first < EVENTS; first += 2_500) {
+      await t.run(async (ctx) => {
+        for (let i = first; i < first + 2_500; i++) {
+          await ctx.db.insert("webhookEvents", { svixId: `msg_scale_${i}`, eventType: "user.updated", processedAt: now - i * step });
+        }
+      });
+    }
+    await pruneAt(t, now);
+    const left = await t.run(async (ctx) => await ctx.db.query("webhookEvents").collect());
+    expect(left).toHaveLength(5_000);
+    expect(left.every((event) => event.processedAt > now - WEBHOOK_EVENT_RETENTION_MS)).toBe(true);
+    const first = await jobCounts(t);
+    expect(first).toEqual({ failed: 0, batches: 5_000 / 50, drivers: Math.ceil(5_000 / PAGE_SIZE) - 1 });
+
+    await pruneAt(t, now);
+    expect(await countRows(t, "webhookEvents")).toBe(5_000);
+    expect(await jobCounts(t)).toEqual(first);
   });
 });

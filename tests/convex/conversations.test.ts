@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { IDLE_BATCH_SIZE, IDLE_PAGE_SIZE } from "../../convex/conversations";
+import { BATCH_SIZE, PAGE_SIZE } from "../../convex/model/batching";
 import { MESSAGE_MAX_CHARS } from "../../convex/model/conversations";
 import { SEND_MESSAGE_LIMITS } from "../../convex/rateLimits";
 import { HOUR } from "../../src/time";
@@ -322,7 +322,7 @@ describe("idle conversations", () => {
     const t = newBackend();
     const { userId, as } = await createUser(t);
     const now = Date.now();
-    const idleCount = IDLE_PAGE_SIZE + IDLE_BATCH_SIZE + 7; // two pages, several batches
+    const idleCount = PAGE_SIZE + BATCH_SIZE + 7; // two pages, several batches
     const seed = (lastMessageAt: number, status: "active" | "completed" = "active") => ({
       userId,
       phase: "discovery" as const,
@@ -351,7 +351,7 @@ describe("idle conversations", () => {
     expect(statuses.get(completed)).toBe("completed");
     const jobs = await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect());
     expect(jobs.filter((job) => job.name === "conversations:abandonIdleBatch")).toHaveLength(
-      Math.ceil(IDLE_PAGE_SIZE / IDLE_BATCH_SIZE) + Math.ceil((idleCount - IDLE_PAGE_SIZE) / IDLE_BATCH_SIZE),
+      Math.ceil(PAGE_SIZE / BATCH_SIZE) + Math.ceil((idleCount - PAGE_SIZE) / BATCH_SIZE),
     );
     // An abandoned conversation takes no messages.
     await expectConvexError(as.mutation(api.messages.send, { conversationId: idle[0], content: "back" }), "INVALID_TRANSITION");

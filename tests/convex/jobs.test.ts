@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
+import { TRANSACTION_BUDGET } from "../../convex/model/batching";
 import { MESSAGES_PER_STEP } from "../../convex/model/retention";
 import { snapshotsToKeep, type SnapshotRow } from "../../src/mechanics/retention";
 import { addDays, localDate, nextLocalMidnight, startOfLocalDate } from "../../src/time";
@@ -382,11 +383,11 @@ describe("batch budget", () => {
     const t = newBackend();
     const { userId } = await createUser(t);
     const now = Date.UTC(2026, 10, 5, 5, 13);
-    // 4,500 messages: deleting 4,000 (BATCH_BUDGET.documentsWritten) spends the first
+    // 4,500 messages: deleting 4,000 (TRANSACTION_BUDGET.documentsWritten) spends the first
     // transaction; the second finishes this conversation and archives the other one.
     const [big, small] = await t.run(async (ctx) => {
       const ids: Id<"conversations">[] = [];
-      for (const count of [4_500, 1]) {
+      for (const count of [TRANSACTION_BUDGET.documentsWritten + 500, 1]) {
         const conversationId = await ctx.db.insert("conversations", {
           userId,
           phase: "walk",
@@ -410,6 +411,120 @@ describe("batch budget", () => {
       [small, "archived"],
     ]);
     expect((await jobStates(t))["jobs:archiveConversationsBatch"]).toEqual({ success: 1 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Dry runs of the destructive jobs: they walk as a real run, count, and delete nothing.
+
+/**
+ * Runs a job with console.log captured and sums the counts of its dry-run lines
+ * (model/batching.ts logDryRun), e.g. { conversations: 4, messages: 703, lines: 7 }.
+ */
+async function dryRunTotals(run: () => Promise<void>): Promise<Record<string, number>> {
+  const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  let calls: unknown[][];
+  try {
+    await run();
+  } finally {
+    calls = [...log.mock.calls];
+    log.mockRestore();
+  }
+  const totals: Record<string, number> = { lines: 0 };
+  for (const [line] of calls) {
+    if (typeof line !== "string" || !line.startsWith('{"dryRun":true')) continue;
+    const { dryRun: _dryRun, job: _job, ...counts } = JSON.parse(line) as Record<string, number>;
+    totals.lines += 1;
+    for (const [name, count] of Object.entries(counts)) totals[name] = (totals[name] ?? 0) + count;
+  }
+  return totals;
+}
+
+describe("dry runs", () => {
+  it("conversation retention: a dry run deletes nothing and counts what the real run then deletes", async () => {
+    const t = newBackend();
+    const { userId } = await createUser(t);
+    const now = Date.UTC(2026, 10, 5, 5, 13);
+    const seed = async (status: Doc<"conversations">["status"], lastMessageAt: number, messages: number) =>
+      await t.run(async (ctx) => {
+        const conversationId = await ctx.db.insert("conversations", {
+          userId,
+          phase: "walk",
+          status,
+          messageCount: messages,
+          userMessageCount: messages,
+          startedAt: lastMessageAt - HOUR,
+          lastMessageAt,
+        });
+        for (let i = 0; i < messages; i++) {
+          await ctx.db.insert("messages", { userId, conversationId, role: "user", content: `m${i}`, createdAt: lastMessageAt });
+        }
+        return conversationId;
+      });
+    // One batch per status. Completed: a small one first (counted whole), then one of 450
+    // messages that does not fit after it and is paged over three transactions; abandoned:
+    // 250 messages, two pages; active: none. Not due: a recent one and an archived one.
+    await seed("completed", now - 400 * DAY, 3);
+    await seed("completed", now - 390 * DAY, 450);
+    await seed("abandoned", now - 380 * DAY, 250);
+    await seed("active", now - 370 * DAY, 0);
+    await seed("active", now - 300 * DAY, 5);
+    await seed("archived", now - 900 * DAY, 0);
+
+    const before = await dump(t, ["conversations", "messages"]);
+    const dry = await dryRunTotals(() =>
+      runJob(t, now, () => t.mutation(internal.jobs.archiveConversations, { now, dryRun: true })),
+    );
+    expect(await dump(t, ["conversations", "messages"])).toEqual(before);
+    // 3 batches; the 450 conversation takes 3 more transactions after the first, the 250 one 1 more.
+    expect(dry).toEqual({ lines: 7, conversations: 4, messages: 3 + 450 + 250 });
+
+    await runJob(t, now, () => t.mutation(internal.jobs.archiveConversations, { now }));
+    const archived = (await rows(t, "conversations")).filter((c) => c.archivedAt === now);
+    expect(archived).toHaveLength(dry.conversations);
+    expect((await rows(t, "messages")).length).toBe(before.messages.length - dry.messages);
+  });
+
+  it("LifeState pruning: a dry run deletes nothing and counts what the real run then deletes", async () => {
+    const t = newBackend();
+    const first = Date.UTC(2026, 0, 1, 4, 47);
+    const now = first + 30 * DAY;
+    const twoADay = (userId: Id<"users">, before: number, days: number) =>
+      Array.from({ length: 2 * days }, (_, i) => {
+        const timestamp = before - Math.floor(i / 2) * DAY - (i % 2 === 0 ? 16 : 15) * HOUR;
+        return snapshot(userId, timestamp, localDate(timestamp, "UTC"));
+      });
+    const insert = async (docs: ReturnType<typeof snapshot>[]) => {
+      for (let i = 0; i < docs.length; i += 500) {
+        await t.run(async (ctx) => {
+          for (const doc of docs.slice(i, i + 500)) await ctx.db.insert("lifeStates", doc);
+        });
+      }
+    };
+    // Never pruned, 650 days: paged by the user's own job. Pruned at `first`, then 30 days
+    // more: the daily and the weekly window, inline. A short history: inline, one window.
+    const paged = (await createUser(t)).userId;
+    const nightly = (await createUser(t)).userId;
+    const short = (await createUser(t)).userId;
+    await insert(twoADay(paged, now, 650));
+    await insert(twoADay(nightly, first, 400));
+    await runJob(t, first, () => t.mutation(internal.jobs.pruneLifeStatesUser, { userId: nightly, now: first }));
+    await insert([...twoADay(nightly, now, 30), ...twoADay(short, now, 12)]);
+
+    const before = await dump(t, ["lifeStates", "users"]);
+    const dry = await dryRunTotals(() => runJob(t, now, () => t.mutation(internal.jobs.pruneLifeStates, { now, dryRun: true })));
+    expect(await dump(t, ["lifeStates", "users"])).toEqual(before);
+    expect(dry.snapshots).toBeGreaterThan(650);
+
+    await runJob(t, now, () => t.mutation(internal.jobs.pruneLifeStates, { now }));
+    expect(before.lifeStates.length - (await rows(t, "lifeStates")).length).toBe(dry.snapshots);
+    // The dry run's count is exactly what §7 drops at `now`, user by user.
+    const histories = new Map<Id<"users">, SnapshotRow[]>();
+    for (const s of before.lifeStates as Doc<"lifeStates">[]) {
+      histories.set(s.userId, [...(histories.get(s.userId) ?? []), { id: s._id, timestamp: s.timestamp, localDate: s.localDate }]);
+    }
+    const kept = [...histories.values()].reduce((sum, history) => sum + snapshotsToKeep(history, now).size, 0);
+    expect(dry.snapshots).toBe(before.lifeStates.length - kept);
   });
 });
 
