@@ -11,9 +11,9 @@ import {
   abandonIfIdle,
   completeConversation,
   idleConversations,
-  ownConversationOrThrow,
   startConversation,
 } from "./model/conversations";
+import { loadOwned } from "./model/userTables";
 import { vConversationPhase, vConversationStatus, vUserPhase } from "./validators";
 
 export const vConversationView = v.object({
@@ -78,7 +78,7 @@ export const get = userQuery({
   args: { conversationId: v.id("conversations") },
   returns: vConversationView,
   handler: async (ctx, { conversationId }) =>
-    toConversationView(await ownConversationOrThrow(ctx, ctx.user._id, conversationId)),
+    toConversationView(await loadOwned(ctx, "conversations", conversationId, ctx.user._id)),
 });
 
 /**
@@ -89,7 +89,7 @@ export const complete = userMutation({
   args: { conversationId: v.id("conversations") },
   returns: v.object({ mirrorAdvanced: v.boolean(), mirrorDay: v.number(), currentPhase: vUserPhase }),
   handler: async (ctx, { conversationId }) => {
-    const conversation = await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    const conversation = await loadOwned(ctx, "conversations", conversationId, ctx.user._id);
     return await completeConversation(ctx, ctx.user, conversation, Date.now());
   },
 });

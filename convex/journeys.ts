@@ -9,10 +9,10 @@ import {
   addMilestone as addMilestoneTo,
   createJourney,
   moveJourney,
-  ownJourneyOrThrow,
   type JourneyMove,
   reachMilestone as reachMilestoneOf,
 } from "./model/journeys";
+import { loadOwned } from "./model/userTables";
 import { vDomainWeights, vJourneyStatus, vMilestone, vNorthStar } from "./validators";
 
 /** A journey as a client sees it (the document without its owner). */
@@ -57,7 +57,7 @@ export function toJourneyView(journey: Doc<"journeys">): JourneyView {
 export const get = userQuery({
   args: { journeyId: v.id("journeys") },
   returns: vJourneyView,
-  handler: async (ctx, { journeyId }) => toJourneyView(await ownJourneyOrThrow(ctx, ctx.user._id, journeyId)),
+  handler: async (ctx, { journeyId }) => toJourneyView(await loadOwned(ctx, "journeys", journeyId, ctx.user._id)),
 });
 
 /** The user's journeys, newest first; optionally of one status. */
@@ -90,7 +90,7 @@ export const addMilestone = userMutation({
   args: { journeyId: v.id("journeys"), title: v.string(), description: v.optional(v.string()) },
   returns: v.object({ milestoneId: v.string(), status: vJourneyStatus }),
   handler: async (ctx, { journeyId, ...input }) => {
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     return await addMilestoneTo(ctx, ctx.user, journey, input, Date.now());
   },
 });
@@ -100,7 +100,7 @@ export const reachMilestone = userMutation({
   args: { journeyId: v.id("journeys"), milestoneId: v.string() },
   returns: v.object({ status: vJourneyStatus }),
   handler: async (ctx, { journeyId, milestoneId }) => {
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     return await reachMilestoneOf(ctx, journey, milestoneId, Date.now());
   },
 });
@@ -111,7 +111,7 @@ function journeyMove(move: JourneyMove) {
     args: { journeyId: v.id("journeys") },
     returns: v.null(),
     handler: async (ctx, { journeyId }) => {
-      const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+      const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
       await moveJourney(ctx, ctx.user, journey, move, Date.now());
       return null;
     },

@@ -5,7 +5,8 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import { userMutation, userQuery } from "./functions";
-import { completeMission, createMission, failMission, getOwnMission, startMission } from "./model/missions";
+import { completeMission, createMission, failMission, startMission } from "./model/missions";
+import { loadOwned } from "./model/userTables";
 import { vDayProgress } from "./progress";
 import { vMissionAttribute, vMissionStatus } from "./validators";
 
@@ -56,7 +57,7 @@ export const start = userMutation({
   args: { missionId: v.id("missions") },
   returns: vMissionView,
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     return toMissionView(await startMission(ctx, mission, Date.now()));
   },
 });
@@ -66,7 +67,7 @@ export const fail = userMutation({
   args: { missionId: v.id("missions") },
   returns: vMissionView,
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     return toMissionView(await failMission(ctx, mission, Date.now()));
   },
 });
@@ -85,7 +86,7 @@ export const complete = userMutation({
     streakDays: v.number(),
   }),
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     const { mission: completed, outcome } = await completeMission(ctx, ctx.user, mission, Date.now());
     return {
       mission: toMissionView(completed),

@@ -7,7 +7,7 @@ import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, type QueryCtx } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
-import { ownStarOrThrow, starEdges } from "./model/connections";
+import { starEdges } from "./model/connections";
 import {
   MAX_ACTIVE_STARS,
   createStar,
@@ -16,6 +16,7 @@ import {
   reinforceStar,
   writableUser,
 } from "./model/stars";
+import { loadOwned } from "./model/userTables";
 import {
   vConceptType,
   vConnectionType,
@@ -186,7 +187,7 @@ export const get = userQuery({
   args: { starId: v.id("stars") },
   returns: v.object({ star: vStarDetailView, connections: v.array(vConnectionDetailView) }),
   handler: async (ctx, { starId }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     const { outgoing, incoming } = await starEdges(ctx, starId);
     return {
       star: toStarDetailView(star),
@@ -231,7 +232,7 @@ export const edit = userMutation({
   },
   returns: vStarView,
   handler: async (ctx, { starId, ...edit }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     return toStarView(await editStar(ctx, star, edit));
   },
 });
@@ -240,7 +241,7 @@ export const dismiss = userMutation({
   args: { starId: v.id("stars") },
   returns: v.null(),
   handler: async (ctx, { starId }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     await dismissStar(ctx, star, Date.now());
     return null;
   },
@@ -281,7 +282,7 @@ export const reinforce = internalMutation({
   returns: v.object({ appliedDelta: v.number() }),
   handler: async (ctx, { userId, starId, signal, quote, messageId, now }) => {
     await writableUser(ctx, userId);
-    const star = await ownStarOrThrow(ctx, userId, starId);
+    const star = await loadOwned(ctx, "stars", starId, userId);
     const evidence = quote === undefined ? undefined : { quote, messageId };
     return await reinforceStar(ctx, star, signal, now ?? Date.now(), evidence);
   },

@@ -8,6 +8,7 @@ import { env, httpAction, internalMutation, internalQuery, query } from "./_gene
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
 import { requestAccountDeletion } from "./model/privacy";
+import { userText } from "./model/text";
 import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import { vGrowthProfile, vTier, vUserPhase } from "./validators";
 
@@ -71,7 +72,6 @@ export const ensure = userMutation({
 });
 
 export const DAILY_CAPACITY_RANGE = { min: 5, max: 1440 } as const;
-export const DISPLAY_NAME_MAX = 80;
 
 export const updateSettings = userMutation({
   args: {
@@ -83,11 +83,7 @@ export const updateSettings = userMutation({
   handler: async (ctx, args) => {
     const patch: Partial<Doc<"users">> = {};
     if (args.displayName !== undefined) {
-      const displayName = args.displayName.trim();
-      if (displayName.length === 0 || displayName.length > DISPLAY_NAME_MAX) {
-        throw invalidArgument(`displayName must be 1..${DISPLAY_NAME_MAX} characters`);
-      }
-      patch.displayName = displayName;
+      patch.displayName = userText("displayName", "displayName", args.displayName, { required: true });
     }
     if (args.timezone !== undefined) {
       if (!isValidTimeZone(args.timezone)) {
