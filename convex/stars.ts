@@ -1,6 +1,7 @@
-// Stars: the public reads and corrections of the signed-in user's constellation, and the
-// internal writers the extraction pipeline calls. Thin: validate, authorize, call
-// model/stars.ts, shape the answer. docs/constellation-api.md is the client contract.
+// Stars: the public reads and corrections of the signed-in user's constellation, and two
+// internal writers for callers outside a transaction (the benchmark's seeding, operators'
+// `npx convex run`, tests). Thin: validate, authorize, call model/stars.ts, shape the
+// answer. docs/constellation-api.md is the client contract.
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
@@ -248,7 +249,11 @@ export const dismiss = userMutation({
 });
 
 // ---------------------------------------------------------------------------------------
-// Internal writers (the extraction pipeline). `now` defaults to the transaction's clock.
+// Internal writers. The extraction pipeline does not call these: it applies a whole turn in
+// one mutation (model/extraction.ts) and calls createStar / reinforceStar directly. These
+// wrap the same helpers for callers that have no transaction of their own: bench/world.ts
+// seeds through them, an operator can `npx convex run stars:create '{...}'`, and the tests
+// exercise the physics through them. `now` defaults to the transaction's clock.
 
 export const create = internalMutation({
   args: {
