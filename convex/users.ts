@@ -7,8 +7,8 @@ import type { Doc } from "./_generated/dataModel";
 import { env, httpAction, internalMutation, internalQuery, query } from "./_generated/server";
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
+import { userText } from "./model/clientInput";
 import { requestAccountDeletion } from "./model/privacy";
-import { userText } from "./model/text";
 import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import { vGrowthProfile, vTier, vUserPhase } from "./validators";
 

@@ -13,7 +13,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument } from "../errors";
 import type { EvidenceQuote } from "../validators";
-import { userText } from "./text";
+import { userText } from "./clientInput";
 import { loadOwned } from "./userTables";
 
 /**

@@ -8,8 +8,8 @@ import { localDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
+import { userText } from "./clientInput";
 import { initialExtraction, scheduleExtraction } from "./extraction";
-import { userText } from "./text";
 
 export function assertActive(conversation: Doc<"conversations">): void {
   if (conversation.status !== "active") {

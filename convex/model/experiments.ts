@@ -14,10 +14,10 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidTransition } from "../errors";
 import { vDomain, vNorthStar, vStarType } from "../validators";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { activeMilestone, dominantDomain } from "./journeys";
 import { reinforceStar } from "./stars";
-import { userText } from "./text";
 import { findOwned } from "./userTables";
 
 /**

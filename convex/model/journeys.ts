@@ -21,8 +21,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
 import type { DomainWeights, Milestone } from "../validators";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
-import { userText } from "./text";
 
 /**
  * Journeys not yet complete a user may hold at once (CONFLICT beyond). Keeps every per-user

@@ -7,9 +7,9 @@ import { canTransitionMission } from "../../src/mechanics/progress";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { invalidArgument, invalidTransition } from "../errors";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { bookCompletion, type CompletionOutcome } from "./progress";
-import { userText } from "./text";
 
 /** Number ranges; the text bounds are src/text.ts's (missionTitle, missionDescription). */
 export const MISSION_LIMITS = {

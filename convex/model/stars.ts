@@ -28,9 +28,9 @@ import {
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
+import { userText } from "./clientInput";
 import { evidenceQuote, starEdges } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
-import { userText } from "./text";
 import { loadOwned } from "./userTables";
 import { assertNotDeleting } from "./users";
 
