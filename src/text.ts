@@ -2,10 +2,10 @@
 // measure and cut text. Pure. Every writer goes through it:
 //  - the model's output is cut (quotes, reply, rationale) or dropped (labels, descriptions)
 //    by the sanitizer (src/llm/sanitize.ts);
-//  - the user's edits are refused with INVALID_ARGUMENT (convex/model/text.ts);
-//  - the Clerk webhook and the token claims are cut (names) or dropped (an address or an id
-//    too long to be real) in convex/model/users.ts, so a document never nears Convex's
-//    1 MiB limit whatever arrives.
+//  - the user's edits are refused with INVALID_ARGUMENT (convex/model/clientInput.ts);
+//  - the Clerk webhook and the token claims are cut (names) or dropped (an address too long
+//    to be one) in convex/model/users.ts; an over-long Clerk or svix id is refused (400).
+// So a document never nears Convex's 1 MiB limit, whatever arrives.
 // Lengths are code points (an emoji counts once); cutting never splits one.
 
 /** Longest value of each stored text field, in code points (after trimming). */
