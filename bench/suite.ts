@@ -134,7 +134,6 @@ async function typicalTurn(w: World) {
     },
     {
       knownStarIds: new Set(stars.map((star) => star._id)),
-      dismissedLabels: new Set(),
       existingLabels: new Map(stars.map((star) => [normalizeLabel(star.label), star._id])),
       knownSkillNames: new Map(catalog.map((skill) => [normalizeSkillName(skill.name), skill._id])),
     },

@@ -1,5 +1,7 @@
-// Connections between two of a user's stars: the internal upsert the extraction pipeline
-// calls, and the user's removal. Thin: the rules live in model/connections.ts.
+// Connections between two of a user's stars: the user's removal, and an internal upsert
+// for callers outside a transaction (bench/world.ts seeding, `npx convex run`, tests; the
+// extraction pipeline calls upsertConnection inside its own mutation). Thin: the rules
+// live in model/connections.ts.
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
 import { userMutation } from "./functions";

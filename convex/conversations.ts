@@ -11,10 +11,10 @@ import {
   abandonIfIdle,
   completeConversation,
   idleConversations,
-  ownConversationOrThrow,
   startConversation,
 } from "./model/conversations";
 import schema from "./schema";
+import { loadOwned } from "./model/userTables";
 import { mapperOf, vConversationPhase, vUserPhase } from "./validators";
 
 /** A conversation as a client sees it (the document without its owner). */
@@ -50,7 +50,7 @@ export const get = userQuery({
   args: { conversationId: v.id("conversations") },
   returns: vConversationView,
   handler: async (ctx, { conversationId }) =>
-    toConversationView(await ownConversationOrThrow(ctx, ctx.user._id, conversationId)),
+    toConversationView(await loadOwned(ctx, "conversations", conversationId, ctx.user._id)),
 });
 
 /**
@@ -61,7 +61,7 @@ export const complete = userMutation({
   args: { conversationId: v.id("conversations") },
   returns: v.object({ mirrorAdvanced: v.boolean(), mirrorDay: v.number(), currentPhase: vUserPhase }),
   handler: async (ctx, { conversationId }) => {
-    const conversation = await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    const conversation = await loadOwned(ctx, "conversations", conversationId, ctx.user._id);
     return await completeConversation(ctx, ctx.user, conversation, Date.now());
   },
 });

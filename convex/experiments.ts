@@ -6,13 +6,13 @@
 import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { callStructured, modelConfig } from "../src/llm/client";
+import { callStructured } from "../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../src/llm/failures";
 import { buildExperimentMessages } from "../src/llm/prompts";
 import { sanitizeExperiment } from "../src/llm/sanitize";
 import { EXPERIMENT_SCHEMA, EXPERIMENT_SCHEMA_NAME } from "../src/llm/schemas";
 import { internal } from "./_generated/api";
-import { env, internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internalAction, internalMutation, internalQuery } from "./_generated/server";
 import { appError } from "./errors";
 import { userMutation, userQuery } from "./functions";
 import {
@@ -23,19 +23,16 @@ import {
   type GenerationContext,
   vGenerationContext,
   latestOffer,
-  ownExperimentOrThrow,
   releaseOffer as release,
   reserveOffer,
   skipExperiment,
   storeOffer as store,
   vOfferInput,
 } from "./model/experiments";
-import { ownJourneyOrThrow } from "./model/journeys";
+import { configuredModel } from "./model/modelSettings";
+import { loadOwned } from "./model/userTables";
 import schema from "./schema";
 import { mapperOf } from "./validators";
-
-/** Deadline of one model call (headers and body). */
-export const GENERATION_TIMEOUT_MS = 30_000;
 
 /** An experiment as a client sees it (the document without its owner, expiry job and token usage). */
 export const vExperimentView = doc(schema, "experiments").omit("_creationTime", "userId", "expiryJobId", "tokenUsage");
@@ -56,8 +53,8 @@ export const offerToday = userMutation({
   returns: v.object({ offeredDate: v.string() }),
   handler: async (ctx, { journeyId }) => {
     const now = Date.now();
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
-    if (modelConfig(env) === null) {
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
+    if (configuredModel() === null) {
       throw appError("MODEL_UNAVAILABLE", "no model is configured to design experiments");
     }
     const offeredDate = await reserveOffer(ctx, ctx.user, journey, now);
@@ -74,7 +71,7 @@ export const today = userQuery({
   args: { journeyId: v.id("journeys") },
   returns: v.object({ experiment: v.union(vExperimentView, v.null()), generating: v.boolean() }),
   handler: async (ctx, { journeyId }) => {
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     const experiment = await latestOffer(ctx, journeyId);
     const reserved = journey.lastOfferDate;
     const generating = reserved !== undefined && (experiment === null || experiment.offeredDate < reserved);
@@ -91,7 +88,7 @@ export const mine = userQuery({
   returns: paginationResultValidator(vExperimentView),
   handler: async (ctx, { journeyId, paginationOpts }) => {
     // A journey's experiments are its owner's (storeOffer copies journey.userId).
-    if (journeyId !== undefined) await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    if (journeyId !== undefined) await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     const query =
       journeyId === undefined
         ? ctx.db.query("experiments").withIndex("by_user", (q) => q.eq("userId", ctx.user._id))
@@ -105,7 +102,7 @@ export const accept = userMutation({
   args: { experimentId: v.id("experiments") },
   returns: v.null(),
   handler: async (ctx, { experimentId }) => {
-    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    const experiment = await loadOwned(ctx, "experiments", experimentId, ctx.user._id);
     await acceptExperiment(ctx, experiment, Date.now());
     return null;
   },
@@ -116,7 +113,7 @@ export const complete = userMutation({
   args: { experimentId: v.id("experiments"), reflection: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { experimentId, reflection }) => {
-    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    const experiment = await loadOwned(ctx, "experiments", experimentId, ctx.user._id);
     await completeExperiment(ctx, experiment, reflection, Date.now());
     return null;
   },
@@ -126,7 +123,7 @@ export const skip = userMutation({
   args: { experimentId: v.id("experiments") },
   returns: v.null(),
   handler: async (ctx, { experimentId }) => {
-    const experiment = await ownExperimentOrThrow(ctx, ctx.user._id, experimentId);
+    const experiment = await loadOwned(ctx, "experiments", experimentId, ctx.user._id);
     await skipExperiment(ctx, experiment, Date.now());
     return null;
   },
@@ -173,7 +170,7 @@ export const generate = internalAction({
     // Nothing to generate (see generationContext); a journey paused meanwhile gets its date
     // back (releaseOffer changes nothing when the offer is stored or the date moved on).
     if (context === null) return await release();
-    const config = modelConfig(env);
+    const config = configuredModel();
     const failure = await (async (): Promise<Failure | null> => {
       if (config === null) return { kind: "final", reason: "model unavailable" };
       const result = await callStructured({
@@ -181,7 +178,6 @@ export const generate = internalAction({
         messages: buildExperimentMessages(context.prompt),
         schema: EXPERIMENT_SCHEMA,
         name: EXPERIMENT_SCHEMA_NAME,
-        timeoutMs: GENERATION_TIMEOUT_MS,
       });
       if (!result.ok) return result;
       const clean = sanitizeExperiment(result.data, new Set(context.prompt.stars.map((star) => star.id)));

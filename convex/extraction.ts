@@ -11,17 +11,9 @@ import { normalizeSkillName, sanitizeTurn, type SanitizeContext } from "../src/l
 import { TURN_SCHEMA, TURN_SCHEMA_NAME } from "../src/llm/schemas";
 import { internal } from "./_generated/api";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server";
-import {
-  NO_MODEL_REASON,
-  configuredModel,
-  finishAttempt as finish,
-  loadTurnContext,
-  modelTimeoutMs,
-  vAttemptOutcome,
-  vTurnContext,
-  type AttemptOutcome,
-  type TurnContext,
-} from "./model/extraction";
+import { NO_MODEL_REASON, finishAttempt as finish, vAttemptOutcome, type AttemptOutcome } from "./model/extraction";
+import { configuredModel } from "./model/modelSettings";
+import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
 
@@ -72,7 +64,6 @@ async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
     messages: buildTurnMessages(context.prompt),
     schema: TURN_SCHEMA,
     name: TURN_SCHEMA_NAME,
-    timeoutMs: modelTimeoutMs(),
   });
   if (!result.ok) {
     return {
@@ -88,14 +79,14 @@ async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
 
 /**
  * Only what the model was shown is valid: star ids from the prompt, skills from the prompt.
- * Dismissed labels and labels outside the prompt's 50 stars are re-checked against the
- * whole constellation when applying (model/extraction.ts applyNewStars).
+ * Dismissed labels and labels outside the prompt's 50 stars are checked against the whole
+ * constellation when applying (model/extraction.ts applyNewStars: one by_user_label lookup
+ * per new star, dismissed ones included).
  */
 function sanitizeContext(context: Extract<TurnContext, { kind: "turn" }>): SanitizeContext {
   const stars = context.prompt.stars;
   return {
     knownStarIds: new Set(stars.map((star) => star.id)),
-    dismissedLabels: new Set(),
     existingLabels: new Map(stars.map((star) => [normalizeLabel(star.label), star.id])),
     knownSkillNames: new Map(context.skills.map((skill) => [normalizeSkillName(skill.name), skill.skillId])),
   };

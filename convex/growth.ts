@@ -4,6 +4,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer, type ObjectType } from "convex/values";
 import { GROWTH_RULES, activeDimensions, profileView } from "../src/mechanics/growth";
+import { TEXT_BOUNDS, fitsBound } from "../src/text";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, type QueryCtx } from "./_generated/server";
@@ -37,7 +38,6 @@ import {
 export const CARDS_PAGE_MAX = 25;
 /** Events per growth.record call. */
 export const RECORD_BATCH_MAX = 100;
-export const ENTITY_ID_MAX_LENGTH = 128;
 
 const vDimensionView = v.object({ score: v.number(), active: v.boolean(), mastery: v.number(), mastered: v.boolean() });
 
@@ -146,8 +146,8 @@ export const record = internalMutation({
   handler: async (ctx, { userId, events }) => {
     if (events.length > RECORD_BATCH_MAX) throw invalidArgument(`at most ${RECORD_BATCH_MAX} events per call`);
     for (const event of events) {
-      if (event.entityId.length === 0 || event.entityId.length > ENTITY_ID_MAX_LENGTH) {
-        throw invalidArgument(`entityId must be 1..${ENTITY_ID_MAX_LENGTH} characters`);
+      if (event.entityId.length === 0 || !fitsBound("growthEntityId", event.entityId)) {
+        throw invalidArgument(`entityId must be 1..${TEXT_BOUNDS.growthEntityId} characters`);
       }
     }
     return await recordGrowth(ctx, userId, events, Date.now());

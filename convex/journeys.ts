@@ -9,10 +9,10 @@ import {
   addMilestone as addMilestoneTo,
   createJourney,
   moveJourney,
-  ownJourneyOrThrow,
   type JourneyMove,
   reachMilestone as reachMilestoneOf,
 } from "./model/journeys";
+import { loadOwned } from "./model/userTables";
 import schema from "./schema";
 import { mapperOf, vDomainWeights, vJourneyStatus, vNorthStar } from "./validators";
 
@@ -27,7 +27,7 @@ export const toJourneyView = mapperOf(vJourneyView);
 export const get = userQuery({
   args: { journeyId: v.id("journeys") },
   returns: vJourneyView,
-  handler: async (ctx, { journeyId }) => toJourneyView(await ownJourneyOrThrow(ctx, ctx.user._id, journeyId)),
+  handler: async (ctx, { journeyId }) => toJourneyView(await loadOwned(ctx, "journeys", journeyId, ctx.user._id)),
 });
 
 /** The user's journeys, newest first; optionally of one status. */
@@ -60,7 +60,7 @@ export const addMilestone = userMutation({
   args: { journeyId: v.id("journeys"), title: v.string(), description: v.optional(v.string()) },
   returns: v.object({ milestoneId: v.string(), status: vJourneyStatus }),
   handler: async (ctx, { journeyId, ...input }) => {
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     return await addMilestoneTo(ctx, ctx.user, journey, input, Date.now());
   },
 });
@@ -70,7 +70,7 @@ export const reachMilestone = userMutation({
   args: { journeyId: v.id("journeys"), milestoneId: v.string() },
   returns: v.object({ status: vJourneyStatus }),
   handler: async (ctx, { journeyId, milestoneId }) => {
-    const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+    const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
     return await reachMilestoneOf(ctx, journey, milestoneId, Date.now());
   },
 });
@@ -81,7 +81,7 @@ function journeyMove(move: JourneyMove) {
     args: { journeyId: v.id("journeys") },
     returns: v.null(),
     handler: async (ctx, { journeyId }) => {
-      const journey = await ownJourneyOrThrow(ctx, ctx.user._id, journeyId);
+      const journey = await loadOwned(ctx, "journeys", journeyId, ctx.user._id);
       await moveJourney(ctx, ctx.user, journey, move, Date.now());
       return null;
     },

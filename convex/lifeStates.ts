@@ -9,6 +9,7 @@ import { MINUTE } from "../src/time";
 import { internalMutation } from "./_generated/server";
 import { appError, invalidArgument, notFound } from "./errors";
 import { userMutation, userQuery } from "./functions";
+import { clientInstant } from "./model/clientInput";
 import {
   MAX_HISTORY_DAYS,
   currentLifeState,
@@ -55,8 +56,7 @@ export const history = userQuery({
     if (!Number.isInteger(days) || days < 1 || days > MAX_HISTORY_DAYS) {
       throw invalidArgument(`days must be a whole number from 1 to ${MAX_HISTORY_DAYS}`);
     }
-    if (now !== undefined && !Number.isFinite(now)) throw invalidArgument("now must be a time in ms");
-    const end = now ?? (await currentLifeState(ctx, ctx.user._id))?.timestamp;
+    const end = now !== undefined ? clientInstant("now", now) : (await currentLifeState(ctx, ctx.user._id))?.timestamp;
     if (end === undefined) return [];
     return (await lifeStateHistory(ctx, ctx.user, days, end)).map(toLifeStateView);
   },

@@ -5,14 +5,9 @@ import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { userMutation, userQuery } from "./functions";
-import {
-  assertActive,
-  ownConversationOrThrow,
-  ownMessageOrThrow,
-  storeUserMessage,
-  validMessageContent,
-} from "./model/conversations";
+import { assertActive, storeUserMessage, validMessageContent } from "./model/conversations";
 import { assertRetryable, resetForRetry } from "./model/extraction";
+import { loadOwned } from "./model/userTables";
 import { consumeMessageToken } from "./rateLimits";
 import schema from "./schema";
 import { mapperOf } from "./validators";
@@ -31,7 +26,7 @@ export const list = userQuery({
   args: { conversationId: v.id("conversations"), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vMessageView),
   handler: async (ctx, { conversationId, paginationOpts }) => {
-    await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    await loadOwned(ctx, "conversations", conversationId, ctx.user._id);
     const page = await ctx.db
       .query("messages")
       .withIndex("by_conversation", (q) => q.eq("conversationId", conversationId))
@@ -53,7 +48,7 @@ export const send = userMutation({
   handler: async (ctx, { conversationId, content }) => {
     const now = Date.now();
     const text = validMessageContent(content);
-    const conversation = await ownConversationOrThrow(ctx, ctx.user._id, conversationId);
+    const conversation = await loadOwned(ctx, "conversations", conversationId, ctx.user._id);
     assertActive(conversation);
     await consumeMessageToken(ctx, ctx.user, now);
     return await storeUserMessage(ctx, conversation, text, now);
@@ -70,8 +65,8 @@ export const retry = userMutation({
   returns: v.null(),
   handler: async (ctx, { messageId }) => {
     const now = Date.now();
-    const message = await ownMessageOrThrow(ctx, ctx.user._id, messageId);
-    assertActive(await ownConversationOrThrow(ctx, ctx.user._id, message.conversationId));
+    const message = await loadOwned(ctx, "messages", messageId, ctx.user._id);
+    assertActive(await loadOwned(ctx, "conversations", message.conversationId, ctx.user._id));
     assertRetryable(message, now);
     await consumeMessageToken(ctx, ctx.user, now);
     await resetForRetry(ctx, message, now);

@@ -5,7 +5,8 @@ import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { userMutation, userQuery } from "./functions";
-import { completeMission, createMission, failMission, getOwnMission, startMission } from "./model/missions";
+import { completeMission, createMission, failMission, startMission } from "./model/missions";
+import { loadOwned } from "./model/userTables";
 import { vDayProgress } from "./progress";
 import schema from "./schema";
 import { mapperOf, vMissionStatus } from "./validators";
@@ -27,7 +28,7 @@ export const start = userMutation({
   args: { missionId: v.id("missions") },
   returns: vMissionView,
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     return toMissionView(await startMission(ctx, mission, Date.now()));
   },
 });
@@ -37,7 +38,7 @@ export const fail = userMutation({
   args: { missionId: v.id("missions") },
   returns: vMissionView,
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     return toMissionView(await failMission(ctx, mission, Date.now()));
   },
 });
@@ -56,7 +57,7 @@ export const complete = userMutation({
     streakDays: v.number(),
   }),
   handler: async (ctx, { missionId }) => {
-    const mission = await getOwnMission(ctx, ctx.user._id, missionId);
+    const mission = await loadOwned(ctx, "missions", missionId, ctx.user._id);
     const { mission: completed, outcome } = await completeMission(ctx, ctx.user, mission, Date.now());
     return {
       mission: toMissionView(completed),

@@ -1,13 +1,15 @@
 // Daily progress and streak reads (MECHANICS §5). Queries cannot read the clock, so each
-// takes the client's `now` (ms): it only picks which local date is "today" for the caller's
-// own rows, in the caller's stored time zone. Each answer carries `resetsAt` (the next local
-// midnight), when the client should subscribe again with a new `now`.
+// takes the client's `now` (ms; INVALID_ARGUMENT outside 1970..9999-12-01): it only picks
+// which local date is "today" for the caller's own rows, in the caller's stored time zone.
+// Each answer carries `resetsAt` (the next local midnight), when the client should
+// subscribe again with a new `now`.
 import { v, type Infer } from "convex/values";
 import { currentStreak, type DayProgress } from "../src/mechanics/progress";
 import { addDays } from "../src/time";
 import { invalidArgument } from "./errors";
 import { userQuery } from "./functions";
-import { HISTORY_MAX_DAYS, calendarAt, clientNow, dayProgressOf, dayRow, dayRows } from "./model/progress";
+import { clientInstant } from "./model/clientInput";
+import { HISTORY_MAX_DAYS, calendarAt, dayProgressOf, dayRow, dayRows } from "./model/progress";
 import schema from "./schema";
 import { type Same } from "./validators";
 
@@ -27,7 +29,7 @@ export const today = userQuery({
     day: vDayProgress,
   }),
   handler: async (ctx, { now }) => {
-    const calendar = calendarAt(ctx.user, clientNow(now));
+    const calendar = calendarAt(ctx.user, clientInstant("now", now));
     const row = await dayRow(ctx, ctx.user._id, calendar.localDate);
     return { ...calendar, dailyCapacityMinutes: ctx.user.dailyCapacityMinutes, day: dayProgressOf(row) };
   },
@@ -41,7 +43,7 @@ export const history = userQuery({
     if (!Number.isInteger(days) || days < 1 || days > HISTORY_MAX_DAYS) {
       throw invalidArgument(`days must be a whole number from 1 to ${HISTORY_MAX_DAYS}`);
     }
-    const { localDate } = calendarAt(ctx.user, clientNow(now));
+    const { localDate } = calendarAt(ctx.user, clientInstant("now", now));
     const rows = await dayRows(ctx, ctx.user._id, addDays(localDate, -(days - 1)), localDate);
     return rows.map((row) => ({ localDate: row.localDate, ...dayProgressOf(row) }));
   },
@@ -57,7 +59,7 @@ export const streak = userQuery({
     resetsAt: v.number(),
   }),
   handler: async (ctx, { now }) => {
-    const calendar = calendarAt(ctx.user, clientNow(now));
+    const calendar = calendarAt(ctx.user, clientInstant("now", now));
     const { lastActiveDate, streakDays } = ctx.user;
     const last = lastActiveDate === undefined ? null : { lastActiveDate, streakDays };
     return { streakDays: currentStreak(last, calendar.localDate), lastActiveDate, ...calendar };

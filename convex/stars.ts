@@ -1,6 +1,7 @@
-// Stars: the public reads and corrections of the signed-in user's constellation, and the
-// internal writers the extraction pipeline calls. Thin: validate, authorize, call
-// model/stars.ts, shape the answer. docs/constellation-api.md is the client contract.
+// Stars: the public reads and corrections of the signed-in user's constellation, and two
+// internal writers for callers outside a transaction (the benchmark's seeding, operators'
+// `npx convex run`, tests). Thin: validate, authorize, call model/stars.ts, shape the
+// answer. docs/constellation-api.md is the client contract.
 import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
@@ -8,7 +9,7 @@ import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, type QueryCtx } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
-import { ownStarOrThrow, starEdges } from "./model/connections";
+import { starEdges } from "./model/connections";
 import {
   MAX_ACTIVE_STARS,
   createStar,
@@ -17,8 +18,14 @@ import {
   reinforceStar,
   writableUser,
 } from "./model/stars";
+import { loadOwned } from "./model/userTables";
 import schema from "./schema";
-import { mapperOf, vConceptType, vDomain, vPolarity } from "./validators";
+import {
+  mapperOf,
+  vConceptType,
+  vDomain,
+  vPolarity,
+} from "./validators";
 
 // ---------------------------------------------------------------------------------------
 // Views: what a client receives (never the raw document).
@@ -124,7 +131,7 @@ export const get = userQuery({
   args: { starId: v.id("stars") },
   returns: v.object({ star: vStarDetailView, connections: v.array(vConnectionDetailView) }),
   handler: async (ctx, { starId }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     const { outgoing, incoming } = await starEdges(ctx, starId);
     return {
       star: toStarDetailView(star),
@@ -164,7 +171,7 @@ export const edit = userMutation({
   },
   returns: vStarView,
   handler: async (ctx, { starId, ...edit }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     return toStarView(await editStar(ctx, star, edit));
   },
 });
@@ -173,14 +180,18 @@ export const dismiss = userMutation({
   args: { starId: v.id("stars") },
   returns: v.null(),
   handler: async (ctx, { starId }) => {
-    const star = await ownStarOrThrow(ctx, ctx.user._id, starId);
+    const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
     await dismissStar(ctx, star, Date.now());
     return null;
   },
 });
 
 // ---------------------------------------------------------------------------------------
-// Internal writers (the extraction pipeline). `now` defaults to the transaction's clock.
+// Internal writers. The extraction pipeline does not call these: it applies a whole turn in
+// one mutation (model/extraction.ts) and calls createStar / reinforceStar directly. These
+// wrap the same helpers for callers that have no transaction of their own: bench/world.ts
+// seeds through them, an operator can `npx convex run stars:create '{...}'`, and the tests
+// exercise the physics through them. `now` defaults to the transaction's clock.
 
 export const create = internalMutation({
   args: {
@@ -214,7 +225,7 @@ export const reinforce = internalMutation({
   returns: v.object({ appliedDelta: v.number() }),
   handler: async (ctx, { userId, starId, signal, quote, messageId, now }) => {
     await writableUser(ctx, userId);
-    const star = await ownStarOrThrow(ctx, userId, starId);
+    const star = await loadOwned(ctx, "stars", starId, userId);
     const evidence = quote === undefined ? undefined : { quote, messageId };
     return await reinforceStar(ctx, star, signal, now ?? Date.now(), evidence);
   },

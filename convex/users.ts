@@ -1,7 +1,9 @@
 import { doc } from "convex-helpers/validators";
+import type { UserJSON } from "@clerk/backend";
+import { verifyWebhook, type WebhookEvent } from "@clerk/backend/webhooks";
 import { v } from "convex/values";
-import { Webhook } from "svix";
 import { z } from "zod";
+import { TEXT_BOUNDS, fitsBound } from "../src/text";
 import { DAY, isValidTimeZone, nextLocalMidnight } from "../src/time";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
@@ -9,8 +11,9 @@ import { env, httpAction, internalMutation, internalQuery, query } from "./_gene
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
 import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
+import { userText } from "./model/clientInput";
 import { requestAccountDeletion } from "./model/privacy";
-import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
+import { boundedProfile, getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import schema from "./schema";
 import { mapperOf } from "./validators";
 
@@ -46,7 +49,6 @@ export const ensure = userMutation({
 });
 
 export const DAILY_CAPACITY_RANGE = { min: 5, max: 1440 } as const;
-export const DISPLAY_NAME_MAX = 80;
 
 export const updateSettings = userMutation({
   args: {
@@ -58,11 +60,7 @@ export const updateSettings = userMutation({
   handler: async (ctx, args) => {
     const patch: Partial<Doc<"users">> = {};
     if (args.displayName !== undefined) {
-      const displayName = args.displayName.trim();
-      if (displayName.length === 0 || displayName.length > DISPLAY_NAME_MAX) {
-        throw invalidArgument(`displayName must be 1..${DISPLAY_NAME_MAX} characters`);
-      }
-      patch.displayName = displayName;
+      patch.displayName = userText("displayName", "displayName", args.displayName, { required: true });
     }
     if (args.timezone !== undefined) {
       if (!isValidTimeZone(args.timezone)) {
@@ -94,8 +92,13 @@ export const byClerkId = internalQuery({
 // ---------------------------------------------------------------------------------------
 // Clerk webhook (svix-signed). Routed in http.ts.
 
+/** A Clerk user id: stored as the identity key, so one too long to be real is refused, never cut. */
+const clerkId = z.string().min(1).max(TEXT_BOUNDS.externalId);
+
+// Parsed after the signature check: Clerk's own types say what it sends (the satisfies
+// below fails the typecheck if they drift from what we read), zod checks what arrived.
 const clerkUserData = z.object({
-  id: z.string().min(1),
+  id: clerkId,
   email_addresses: z
     .array(z.object({ id: z.string(), email_address: z.string() }))
     .nullish()
@@ -113,13 +116,15 @@ const clerkEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("user.updated"), data: clerkUserData, timestamp: z.number().optional() }),
   z.object({
     type: z.literal("user.deleted"),
-    data: z.object({ id: z.string().min(1) }),
+    data: z.object({ id: clerkId }),
     timestamp: z.number().optional(),
   }),
 ]);
 const anyEvent = z.object({ type: z.string() });
 
 type ClerkUserData = z.infer<typeof clerkUserData>;
+void ({} as UserJSON satisfies z.input<typeof clerkUserData>);
+void ({} as Extract<WebhookEvent, { data: UserJSON }>["type"] satisfies z.infer<typeof clerkEvent>["type"]);
 
 function primaryEmail(data: ClerkUserData): string {
   const primary = data.email_addresses.find((address) => address.id === data.primary_email_address_id);
@@ -137,30 +142,21 @@ export const clerkUsersWebhook = httpAction(async (ctx, request) => {
     console.error("clerk-users-webhook: CLERK_WEBHOOK_SIGNING_SECRET is not set; refusing the event");
     return new Response("Webhook secret not configured", { status: 500 });
   }
-  const svixId = request.headers.get("svix-id");
-  const svixTimestamp = request.headers.get("svix-timestamp");
-  const svixSignature = request.headers.get("svix-signature");
-  if (!svixId || !svixTimestamp || !svixSignature) {
+  // verifyWebhook trims the headers; the replay key is the id it verified.
+  const svixId = request.headers.get("svix-id")?.trim();
+  if (!svixId || !request.headers.get("svix-timestamp")?.trim() || !request.headers.get("svix-signature")?.trim()) {
     return new Response("Missing svix headers", { status: 400 });
   }
-  const body = await request.text();
-  try {
-    // Checks the HMAC over the raw body (any of several `v1` signatures, for secret
-    // rotation) and the 5-minute timestamp tolerance. svix 2.x returns nothing: the
-    // payload is parsed below, only after this check.
-    new Webhook(secret).verify(body, {
-      "svix-id": svixId,
-      "svix-timestamp": svixTimestamp,
-      "svix-signature": svixSignature,
-    });
-  } catch {
-    return new Response("Invalid signature", { status: 400 });
-  }
+  if (!fitsBound("externalId", svixId)) return new Response("Malformed event", { status: 400 });
   let payload: unknown;
   try {
-    payload = JSON.parse(body);
+    // Clerk's verifier (standardwebhooks, the library svix itself wraps): the HMAC over the
+    // raw body (any of several `v1` signatures, for secret rotation), the 5-minute
+    // timestamp tolerance either way, then JSON.parse. A body that is signed but not JSON
+    // also lands here.
+    payload = await verifyWebhook(request, { signingSecret: secret });
   } catch {
-    return new Response("Malformed event", { status: 400 });
+    return new Response("Invalid signature", { status: 400 });
   }
   const typed = anyEvent.safeParse(payload);
   if (!typed.success) return new Response("Malformed event", { status: 400 });
@@ -178,16 +174,14 @@ export const clerkUsersWebhook = httpAction(async (ctx, request) => {
       clerkId: event.data.id,
     });
   } else {
-    await ctx.runMutation(internal.users.applyClerkEvent, {
-      svixId,
-      eventType: event.type,
+    // Bounded here, before the mutation's arguments: a 2,000,000-character name is cut.
+    const { clerkId, ...profile } = boundedProfile({
       clerkId: event.data.id,
-      profile: {
-        email: primaryEmail(event.data),
-        displayName: displayNameOf(event.data),
-        updatedAt: event.data.updated_at ?? event.timestamp ?? Date.now(),
-      },
+      email: primaryEmail(event.data),
+      displayName: displayNameOf(event.data),
+      updatedAt: event.data.updated_at ?? event.timestamp ?? Date.now(),
     });
+    await ctx.runMutation(internal.users.applyClerkEvent, { svixId, eventType: event.type, clerkId, profile });
   }
   return new Response(null, { status: 200 });
 });

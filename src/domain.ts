@@ -130,11 +130,6 @@ export const EMPTY_GROWTH_PROFILE: GrowthProfile = {
   world_show: 0,
 };
 
-/** Length in code points, so an emoji counts once: the one unit every text bound uses. */
-export function textLength(value: string): number {
-  return Array.from(value).length;
-}
-
 /** Normalizes a label for identity: case, spacing and punctuation do not make a new star. */
 export function normalizeLabel(label: string): string {
   return label

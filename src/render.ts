@@ -6,6 +6,8 @@
 // near the centre (radius = 1 − 0.9·brightness).
 import type { ConnectionType, Domain, StarType } from "./domain";
 import { CONNECTION_TYPES, DOMAINS, STAR_TYPES } from "./domain";
+import { clamp } from "./math";
+import { truncateText } from "./text";
 
 export type ConstellationStar = {
   _id: string;
@@ -44,10 +46,6 @@ export function escapeXml(text: string): string {
 /** Two decimals are plenty for pixels and keep the files small and diffable. */
 function n(value: number): string {
   return Number.isFinite(value) ? (Math.round(value * 100) / 100).toString() : "0";
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
 }
 
 function svgOpen(width: number, height: number, title: string): string {
@@ -204,7 +202,7 @@ export function renderConstellation(
     for (const star of stars) {
       const at = place(cx, cy, scale, star.radius, star.theta);
       const r = starSize(star.brightness);
-      parts.push(`<text x="${n(at.x + r + 3)}" y="${n(at.y + 4)}">${escapeXml(truncate(star.label, 28))}</text>`);
+      parts.push(`<text x="${n(at.x + r + 3)}" y="${n(at.y + 4)}">${escapeXml(truncateText(star.label, 28))}</text>`);
     }
     parts.push(`</g>`);
   }
@@ -212,10 +210,6 @@ export function renderConstellation(
   parts.push(renderConstellationLegend(size + 10, 30, stars, connections));
   parts.push(`</svg>\n`);
   return parts.join("\n");
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function renderConstellationLegend(

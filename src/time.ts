@@ -8,6 +8,19 @@ export const MINUTE = 60_000;
 /** `YYYY-MM-DD` */
 export type LocalDate = string;
 
+/**
+ * The instants this module handles: from the epoch to 9999-12-01T00:00Z. Past year 9999 a
+ * local date needs five digits (not a LocalDate), and past 8.64e15 no Date exists; the
+ * month of margin covers the next local midnight in any zone and a history's look-back.
+ * Nothing Lodestar stores predates 1970 (every timestamp comes from Date.now()).
+ */
+export const SUPPORTED_INSTANTS = { min: 0, max: Date.UTC(9999, 11, 1) } as const;
+
+/** Whether `instant` (ms) is a finite number inside SUPPORTED_INSTANTS. */
+export function isSupportedInstant(instant: number): boolean {
+  return Number.isFinite(instant) && instant >= SUPPORTED_INSTANTS.min && instant <= SUPPORTED_INSTANTS.max;
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {

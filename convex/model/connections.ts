@@ -1,8 +1,7 @@
 // The only writer of `connections` (MECHANICS §2): same-user, self, range and duplicate
 // checks around the pure rules in src/mechanics/connections.ts. Also the bounded reads of a
 // star's edges that reinforcement, stars.get and the degree cap share.
-import { textLength, type ConnectionType } from "../../src/domain";
-import { LIMITS } from "../../src/llm/sanitize";
+import type { ConnectionType } from "../../src/domain";
 import {
   CONNECTION_CONSTANTS,
   appendEvidence,
@@ -12,8 +11,10 @@ import {
 } from "../../src/mechanics/connections";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { appError, invalidArgument, notFound } from "../errors";
+import { appError, invalidArgument } from "../errors";
 import type { EvidenceQuote } from "../validators";
+import { userText } from "./clientInput";
+import { loadOwned } from "./userTables";
 
 /**
  * Most connections one star may have, both directions and all types together. Enforced
@@ -21,9 +22,6 @@ import type { EvidenceQuote } from "../validators";
  * complete `take`, and a reinforcement reads at most this many neighbours.
  */
 export const MAX_CONNECTIONS_PER_STAR = 100;
-
-/** Longest evidence quote, in characters: the extraction sanitizer's bound (truncates there). */
-export const QUOTE_MAX_CHARS = LIMITS.quoteChars;
 
 export type EvidenceInput = { quote?: string; messageId?: Id<"messages"> };
 
@@ -33,17 +31,6 @@ export type ConnectionInput = {
   type: ConnectionType;
   strength?: number;
 } & EvidenceInput;
-
-/** A star of `userId`; another user's star and a missing one answer the same NOT_FOUND. */
-export async function ownStarOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  starId: Id<"stars">,
-): Promise<Doc<"stars">> {
-  const star = await ctx.db.get("stars", starId);
-  if (star === null || star.userId !== userId) throw notFound("star");
-  return star;
-}
 
 /**
  * A validated evidence quote stamped at `now`, or null when there is none: a quote that is
@@ -56,18 +43,11 @@ export async function evidenceQuote(
   input: EvidenceInput,
   now: number,
 ): Promise<EvidenceQuote | null> {
-  const quote = input.quote?.trim() ?? "";
+  // TEXT_BOUNDS.quote, the bound the extraction sanitizer truncates quotes to.
+  const quote = userText("quote", "quote", input.quote ?? "", { required: false });
   if (quote.length === 0) return null;
-  if (textLength(quote) > QUOTE_MAX_CHARS) {
-    throw invalidArgument(`quote must be at most ${QUOTE_MAX_CHARS} characters, got ${textLength(quote)}`);
-  }
-  if (input.messageId !== undefined) await assertOwnMessage(ctx, userId, input.messageId);
+  if (input.messageId !== undefined) await loadOwned(ctx, "messages", input.messageId, userId);
   return { quote, at: now, messageId: input.messageId };
-}
-
-export async function assertOwnMessage(ctx: QueryCtx, userId: Id<"users">, messageId: Id<"messages">) {
-  const message = await ctx.db.get("messages", messageId);
-  if (message === null || message.userId !== userId) throw notFound("message");
 }
 
 /** Every connection touching a star, split by the star's end (complete: see the cap above). */
@@ -112,8 +92,8 @@ export async function upsertConnection(
     throw invalidArgument(`strength must be a number from 0 to 1, got ${input.strength}`);
   }
   const [a, b] = await Promise.all([
-    ownStarOrThrow(ctx, userId, input.starA),
-    ownStarOrThrow(ctx, userId, input.starB),
+    loadOwned(ctx, "stars", input.starA, userId),
+    loadOwned(ctx, "stars", input.starB, userId),
   ]);
   for (const star of [a, b]) {
     if (star.dismissedAt !== undefined) {
@@ -159,7 +139,6 @@ export async function removeConnection(
   userId: Id<"users">,
   connectionId: Id<"connections">,
 ): Promise<void> {
-  const connection = await ctx.db.get("connections", connectionId);
-  if (connection === null || connection.userId !== userId) throw notFound("connection");
+  await loadOwned(ctx, "connections", connectionId, userId);
   await ctx.db.delete("connections", connectionId);
 }

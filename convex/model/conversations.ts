@@ -7,33 +7,9 @@ import { IDLE_MS, isIdle } from "../../src/mechanics/retention";
 import { localDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { invalidArgument, invalidTransition, notFound } from "../errors";
+import { invalidTransition } from "../errors";
+import { userText } from "./clientInput";
 import { initialExtraction, scheduleExtraction } from "./extraction";
-
-/** A user message is 1..8,000 characters (code points) after trimming. */
-export const MESSAGE_MAX_CHARS = 8_000;
-
-/** The caller's conversation; another user's and a missing one answer the same NOT_FOUND. */
-export async function ownConversationOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  conversationId: Id<"conversations">,
-): Promise<Doc<"conversations">> {
-  const conversation = await ctx.db.get("conversations", conversationId);
-  if (conversation === null || conversation.userId !== userId) throw notFound("conversation");
-  return conversation;
-}
-
-/** The caller's message, same NOT_FOUND rule. */
-export async function ownMessageOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  messageId: Id<"messages">,
-): Promise<Doc<"messages">> {
-  const message = await ctx.db.get("messages", messageId);
-  if (message === null || message.userId !== userId) throw notFound("message");
-  return message;
-}
 
 export function assertActive(conversation: Doc<"conversations">): void {
   if (conversation.status !== "active") {
@@ -41,14 +17,9 @@ export function assertActive(conversation: Doc<"conversations">): void {
   }
 }
 
-/** Trimmed content, 1..MESSAGE_MAX_CHARS code points (an emoji counts once). */
+/** Trimmed content, 1..TEXT_BOUNDS.message (8,000) code points: an emoji counts once. */
 export function validMessageContent(content: string): string {
-  const trimmed = content.trim();
-  const length = Array.from(trimmed).length;
-  if (length === 0 || length > MESSAGE_MAX_CHARS) {
-    throw invalidArgument(`content must be 1..${MESSAGE_MAX_CHARS} characters after trimming, got ${length}`);
-  }
-  return trimmed;
+  return userText("content", "message", content, { required: true });
 }
 
 /**

@@ -8,20 +8,19 @@ import { PROMPT_LIMITS, type Causation, type ExperimentPromptInput, type PromptS
 import type { CleanExperiment } from "../../src/llm/sanitize";
 import { experimentCompletedDeltas, reflectionWrittenDeltas } from "../../src/mechanics/growth";
 import { canTransitionExperiment, experimentExpiresAt, isExperimentOpen } from "../../src/mechanics/journeys";
+import { boundText } from "../../src/text";
 import { DAY, localDate, type LocalDate } from "../../src/time";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
+import { appError, invalidTransition } from "../errors";
 import schema from "../schema";
 import { type Same, vDomain, vNorthStar, vStarType } from "../validators";
-import { QUOTE_MAX_CHARS } from "./connections";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { activeMilestone, dominantDomain } from "./journeys";
 import { reinforceStar } from "./stars";
-
-/** Longest reflection a user can write on completing an experiment, in characters. */
-export const REFLECTION_MAX_CHARS = 4_000;
+import { findOwned } from "./userTables";
 
 /**
  * Reinforcement signal a completed experiment gives each light star it worked on: positive
@@ -48,17 +47,6 @@ const PROMPT_CAUSATION_READS = 200;
 
 // ---------------------------------------------------------------------------------------
 // Reads
-
-/** The caller's experiment; another user's and a missing one answer the same NOT_FOUND. */
-export async function ownExperimentOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  experimentId: Id<"experiments">,
-): Promise<Doc<"experiments">> {
-  const experiment = await ctx.db.get("experiments", experimentId);
-  if (experiment === null || experiment.userId !== userId) throw notFound("experiment");
-  return experiment;
-}
 
 /** The offer of a journey on a local date (at most one exists). */
 export async function offerOn(
@@ -270,10 +258,8 @@ export async function storeOffer(ctx: MutationCtx, input: OfferInput, now: numbe
 async function ownLiveStarIds(ctx: QueryCtx, userId: Id<"users">, ids: readonly string[]): Promise<Id<"stars">[]> {
   const kept: Id<"stars">[] = [];
   for (const raw of ids) {
-    const id = ctx.db.normalizeId("stars", raw);
-    if (id === null || kept.includes(id)) continue;
-    const star = await ctx.db.get("stars", id);
-    if (star !== null && star.userId === userId && star.dismissedAt === undefined) kept.push(id);
+    const star = await findOwned(ctx, "stars", raw, userId);
+    if (star !== null && star.dismissedAt === undefined && !kept.includes(star._id)) kept.push(star._id);
   }
   return kept;
 }
@@ -312,10 +298,7 @@ export async function skipExperiment(ctx: MutationCtx, experiment: Doc<"experime
 /** A reflection, trimmed; blank counts as none. */
 export function validReflection(reflection: string | undefined): string | undefined {
   if (reflection === undefined) return undefined;
-  const trimmed = reflection.trim();
-  if (trimmed.length > REFLECTION_MAX_CHARS) {
-    throw invalidArgument(`reflection must be at most ${REFLECTION_MAX_CHARS} characters`);
-  }
+  const trimmed = userText("reflection", "reflection", reflection, { required: false });
   return trimmed.length === 0 ? undefined : trimmed;
 }
 
@@ -344,11 +327,11 @@ export async function completeExperiment(
   const deltas = [...experimentCompletedDeltas(), ...(text === undefined ? [] : reflectionWrittenDeltas())];
   await recordGrowth(ctx, experiment.userId, growthEventsFor("experiment", experiment._id, deltas, domain), now);
 
-  const evidence = text === undefined ? undefined : { quote: truncate(text, QUOTE_MAX_CHARS) };
+  const evidence = text === undefined ? undefined : { quote: boundText("quote", text) };
   for (const starId of experiment.starIds) {
     // Read each star fresh: an earlier reinforcement may have spilled onto it.
-    const star = await ctx.db.get("stars", starId);
-    if (star === null || star.userId !== experiment.userId || star.dismissedAt !== undefined) continue;
+    const star = await findOwned(ctx, "stars", starId, experiment.userId);
+    if (star === null || star.dismissedAt !== undefined) continue;
     await reinforceStar(ctx, star, experimentSignal(star.polarity), now, evidence);
   }
 }
@@ -362,15 +345,4 @@ export async function expireExperiment(ctx: MutationCtx, experiment: Doc<"experi
   if (!canTransitionExperiment(experiment.status, "expired", now, experiment.expiresAt)) return false;
   await ctx.db.patch("experiments", experiment._id, { status: "expired", expiredAt: experiment.expiresAt });
   return true;
-}
-
-/** At most `max` UTF-16 units (the unit evidence quotes are measured in), never splitting a code point. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = "";
-  for (const char of text) {
-    if (cut.length + char.length > max - 1) break;
-    cut += char;
-  }
-  return `${cut.trimEnd()}…`;
 }

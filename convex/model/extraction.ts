@@ -1,80 +1,42 @@
-// The extraction pipeline's reads and writes (docs/pipeline.md). The action in
-// convex/extraction.ts runs: loadTurnContext (one query) → the model call → finishAttempt
-// (one mutation). Everything here takes ctx; the rules (prompt, sanitizer, retry policy)
-// live in src/llm/*.
+// The extraction pipeline's state and writes (docs/pipeline.md). The action in
+// convex/extraction.ts runs: loadTurnContext (one query, model/turnContext.ts) → the model
+// call (settings: model/modelSettings.ts) → finishAttempt (one mutation, here). Everything
+// here takes ctx; the rules (prompt, sanitizer, retry policy) live in src/llm/*.
 //
 // The pipeline's state is the user message's `extraction` field:
 //   pending (attempts = failed attempts so far) → done | failed | skipped
 // and a reply exists iff the status is done (messages.by_reply_to is the second guard).
 import { ConvexError, v, type Infer } from "convex/values";
 import { normalizeLabel } from "../../src/domain";
-import { MINUTE } from "../../src/time";
-import { modelConfig, type ModelConfig, type TokenUsage } from "../../src/llm/client";
+import type { TokenUsage } from "../../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
-import { PROMPT_LIMITS } from "../../src/llm/prompts";
 import { LIMITS, type DropLog, type SanitizedTurn, type StarEndpoint } from "../../src/llm/sanitize";
 import { rementionSignal } from "../../src/mechanics/stars";
+import { MINUTE } from "../../src/time";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
-import { env, type MutationCtx, type QueryCtx } from "../_generated/server";
+import type { MutationCtx } from "../_generated/server";
 import { appError, invalidTransition } from "../errors";
 import {
   vConceptType,
   vConnectionType,
-  vConversationPhase,
   vDomain,
   vGrowthDimension,
-  vMessageRole,
   vPolarity,
-  vStarType,
   vTokenUsage,
   type Extraction,
   type Same,
   type ExtractionCounts,
 } from "../validators";
-import { QUOTE_MAX_CHARS, upsertConnection } from "./connections";
+import { budgetSpent } from "./batching";
+import { upsertConnection } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
+import { backoffRandom, configuredModel } from "./modelSettings";
 import { addSkillEvidence } from "./skills";
 import { createStar, reinforceStar, starByLabel } from "./stars";
+import { findOwned } from "./userTables";
 
 export const NO_MODEL_REASON = "no model configured";
-export const DEFAULT_TIMEOUT_MS = 60_000;
-const MAX_TIMEOUT_MS = 300_000;
-
-/**
- * Rows read from stars.by_user_brightness (descending) to find the 50 brightest
- * non-dormant stars. Dormant stars sit at the bottom (b ≤ MIN + 0.01) except dismissed
- * ones, which keep their brightness; a user who dismissed more than 150 stars brighter
- * than their 50th gets a shorter list, never an unbounded read.
- */
-export const STAR_SCAN_LIMIT = 200;
-
-// ---------------------------------------------------------------------------------------
-// Settings (deployment environment)
-
-/** Model settings, or null when OPENAI_API_KEY is unset. */
-export function configuredModel(): ModelConfig | null {
-  return modelConfig(env);
-}
-
-/** OPENAI_TIMEOUT_MS: the deadline of one model call (tests shorten it); default 60 s. */
-export function modelTimeoutMs(): number {
-  const raw = Number(env.OPENAI_TIMEOUT_MS);
-  return Number.isInteger(raw) && raw > 0 ? Math.min(raw, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
-}
-
-/**
- * The backoff's jitter source: Math.random (full jitter, src/llm/failures.ts) unless
- * EXTRACTION_BACKOFF_JITTER pins the draw to a number in [0, 1] (tests: 0 retries at once,
- * 1 waits the whole ceiling). Only the jitter is pinned; the ceilings and the provider's
- * Retry-After stay as in production.
- */
-export function backoffRandom(): () => number {
-  const raw = env.EXTRACTION_BACKOFF_JITTER;
-  const pinned = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
-  if (Number.isFinite(pinned) && pinned >= 0 && pinned <= 1) return () => pinned;
-  return Math.random;
-}
 
 // ---------------------------------------------------------------------------------------
 // Status
@@ -135,108 +97,13 @@ export async function resetForRetry(ctx: MutationCtx, message: Doc<"messages">, 
 }
 
 /** Whether attempt `attempt` may run now: pending, and no attempt ≥ this one recorded yet. */
-function isCurrentAttempt(message: Doc<"messages"> | null, attempt: number): message is Doc<"messages"> {
+export function isCurrentAttempt(message: Doc<"messages"> | null, attempt: number): message is Doc<"messages"> {
   return (
     message !== null &&
     message.role === "user" &&
     message.extraction?.status === "pending" &&
     message.extraction.attempts === attempt - 1
   );
-}
-
-// ---------------------------------------------------------------------------------------
-// Context (one internal query)
-
-const vPromptStar = v.object({
-  id: v.string(),
-  label: v.string(),
-  domain: vDomain,
-  brightness: v.number(),
-  type: vStarType,
-});
-
-export const vTurnContext = v.union(
-  v.object({ kind: v.literal("skip"), reason: v.string() }),
-  v.object({
-    kind: v.literal("turn"),
-    prompt: v.object({
-      phase: vConversationPhase,
-      mirrorDay: v.union(v.number(), v.null()),
-      stars: v.array(vPromptStar),
-      recentTurns: v.array(v.object({ role: vMessageRole, content: v.string() })),
-      userMessage: v.string(),
-      skillNames: v.array(v.string()),
-    }),
-    skills: v.array(v.object({ name: v.string(), skillId: v.id("skills") })),
-  }),
-);
-export type TurnContext = Infer<typeof vTurnContext>;
-
-/**
- * What the model sees for one user message, bounded whatever the history: the 50 brightest
- * non-dormant, non-dismissed stars (by id and label), the 12 turns before the message (each
- * truncated by the prompt builder), and the first 50 skills of the taxonomy. Null when there
- * is nothing to do: the message is gone, answered, failed, or this attempt is stale (a
- * replay, or a later attempt was recorded).
- */
-export async function loadTurnContext(
-  ctx: QueryCtx,
-  messageId: Id<"messages">,
-  attempt: number,
-): Promise<TurnContext | null> {
-  const message = await ctx.db.get("messages", messageId);
-  if (!isCurrentAttempt(message, attempt)) return null;
-  const [user, conversation] = await Promise.all([
-    ctx.db.get("users", message.userId),
-    ctx.db.get("conversations", message.conversationId),
-  ]);
-  if (user === null || conversation === null) return null;
-  if (user.deletionRequestedAt !== undefined) return { kind: "skip", reason: "account deletion pending" };
-  const [stars, recentTurns, skills] = await Promise.all([
-    promptStars(ctx, user._id),
-    turnsBefore(ctx, message),
-    ctx.db.query("skills").withIndex("by_normalized_name").take(PROMPT_LIMITS.skillNames),
-  ]);
-  return {
-    kind: "turn",
-    prompt: {
-      phase: conversation.phase,
-      mirrorDay: conversation.mirrorDay ?? null,
-      stars,
-      recentTurns,
-      userMessage: message.content,
-      skillNames: skills.map((skill) => skill.name),
-    },
-    skills: skills.map((skill) => ({ name: skill.name, skillId: skill._id })),
-  };
-}
-
-async function promptStars(ctx: QueryCtx, userId: Id<"users">) {
-  const brightest = await ctx.db
-    .query("stars")
-    .withIndex("by_user_brightness", (q) => q.eq("userId", userId))
-    .order("desc")
-    .take(STAR_SCAN_LIMIT);
-  return brightest
-    .filter((star) => star.type !== "dormant" && star.dismissedAt === undefined)
-    .slice(0, PROMPT_LIMITS.stars)
-    .map((star) => ({ id: star._id, label: star.label, domain: star.domain, brightness: star.brightness, type: star.type }));
-}
-
-/** The conversation's last turns before `message`, oldest first. */
-async function turnsBefore(ctx: QueryCtx, message: Doc<"messages">) {
-  const newestFirst = await ctx.db
-    .query("messages")
-    .withIndex("by_conversation", (q) =>
-      q.eq("conversationId", message.conversationId).lte("createdAt", message.createdAt),
-    )
-    .order("desc")
-    .take(PROMPT_LIMITS.recentTurns + 1);
-  return newestFirst
-    .filter((turn) => turn._id !== message._id)
-    .slice(0, PROMPT_LIMITS.recentTurns)
-    .reverse()
-    .map((turn) => ({ role: turn.role, content: turn.content }));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -352,19 +219,6 @@ function addUsage(total: TokenUsage | undefined, usage: TokenUsage | undefined):
 // ---------------------------------------------------------------------------------------
 // Applying a reply (inside finishAttempt's transaction)
 
-/**
- * Half of Convex's per-transaction limits: once the extraction's writes (reinforcement
- * spills over connections, so one item can read hundreds of rows) have used any of these,
- * the remaining items are dropped and counted, so the reply itself always gets stored.
- */
-export const APPLY_BUDGET = {
-  documentsRead: 16_000,
-  documentsWritten: 8_000,
-  databaseQueries: 2_048,
-  bytesRead: 8 << 20,
-  bytesWritten: 8 << 20,
-} as const;
-
 /** What one turn applied and dropped; reasons are content-free (list, index, rule). */
 class ApplyLog {
   readonly counts: ExtractionCounts;
@@ -383,20 +237,24 @@ class ApplyLog {
   }
 }
 
-async function budgetSpent(ctx: MutationCtx): Promise<boolean> {
-  const metrics = await ctx.meta.getTransactionMetrics();
-  return (Object.keys(APPLY_BUDGET) as (keyof typeof APPLY_BUDGET)[]).some(
-    (limit) => metrics[limit].used >= APPLY_BUDGET[limit],
-  );
-}
+/** Everything an apply step needs besides its own list: one turn of one user message. */
+type ApplyScope = {
+  ctx: MutationCtx;
+  user: Doc<"users">;
+  message: Doc<"messages">;
+  log: ApplyLog;
+  now: number;
+};
 
 /**
- * Runs one item's write. The model helpers validate everything before their first write,
+ * Runs one item's write, unless the transaction has spent the one job budget
+ * (model/batching.ts): reinforcement spills over connections, so one item can read hundreds
+ * of rows, and the reply itself must always get stored. The model helpers validate everything before their first write,
  * so a ConvexError they throw (CONFLICT, INVALID_ARGUMENT, NOT_FOUND...) means nothing of
  * that item was written: it is dropped and counted, and the rest of the turn goes on.
  * Any other error is a bug and fails the mutation.
  */
-async function guarded(ctx: MutationCtx, log: ApplyLog, at: string, write: () => Promise<void>): Promise<void> {
+async function guarded({ ctx, log }: ApplyScope, at: string, write: () => Promise<void>): Promise<void> {
   if (await budgetSpent(ctx)) {
     log.drop(`${at}: over the transaction budget`);
     return;
@@ -410,27 +268,10 @@ async function guarded(ctx: MutationCtx, log: ApplyLog, at: string, write: () =>
   }
 }
 
-/**
- * The sanitizer bounds quotes in code points, model/connections.ts in UTF-16 units: an
- * emoji-heavy quote can pass one and fail the other. Quotes are evidence for display, so
- * they are cut (like the sanitizer does), never a reason to drop the item.
- */
-export function fitQuote(quote: string): string {
-  if (quote.length <= QUOTE_MAX_CHARS) return quote;
-  const chars = Array.from(quote);
-  let cut = "";
-  for (const char of chars) {
-    if (cut.length + char.length > QUOTE_MAX_CHARS - 1) break;
-    cut += char;
-  }
-  return `${cut.trimEnd()}…`;
-}
-
 /** One of the user's stars by an id from model output, if it still exists and is not dismissed. */
-async function liveStar(ctx: QueryCtx, userId: Id<"users">, rawId: string): Promise<Doc<"stars"> | null> {
-  const id = ctx.db.normalizeId("stars", rawId);
-  const star = id === null ? null : await ctx.db.get("stars", id);
-  return star !== null && star.userId === userId && star.dismissedAt === undefined ? star : null;
+async function liveStar({ ctx, user }: ApplyScope, rawId: string): Promise<Doc<"stars"> | null> {
+  const star = await findOwned(ctx, "stars", rawId, user._id);
+  return star !== null && star.dismissedAt === undefined ? star : null;
 }
 
 async function applyReply(
@@ -448,14 +289,15 @@ async function applyReply(
     await setStatus(ctx, message, { status: "failed", reason: "account deletion pending", attempts: attempt, updatedAt: now }, usage);
     return;
   }
-  const log = new ApplyLog(turn.dropped);
+  const scope: ApplyScope = { ctx, user, message, log: new ApplyLog(turn.dropped), now };
   // Explicit reinforcements first, so they win over re-mentions of the same star.
-  await applyReinforcements(ctx, user, message, turn, log, now);
-  const refs = await applyNewStars(ctx, user, message, turn, log, now);
-  await applyConnections(ctx, user, message, turn, refs, log, now);
-  await applySkillEvidence(ctx, user, message, turn, log, now);
-  await applyGrowthSignals(ctx, user, turn, log, now);
+  await applyReinforcements(scope, turn.reinforcements);
+  const refs = await applyNewStars(scope, turn.newStars);
+  await applyConnections(scope, turn.connections, refs);
+  await applySkillEvidence(scope, turn.skillEvidence);
+  await applyGrowthSignals(scope, turn.growthSignals);
 
+  const { log } = scope;
   await ctx.db.insert("messages", {
     userId: user._id,
     conversationId: conversation._id,
@@ -485,23 +327,20 @@ async function applyReply(
   );
 }
 
-async function applyReinforcements(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  message: Doc<"messages">,
-  turn: CleanTurn,
-  log: ApplyLog,
-  now: number,
-): Promise<void> {
-  for (const [index, item] of turn.reinforcements.entries()) {
+// Quotes arrive cut to TEXT_BOUNDS.quote by the sanitizer (src/text.ts), the bound and the
+// unit (code points) every writer below checks, so a quote is never a reason to drop an item.
+
+async function applyReinforcements(scope: ApplyScope, items: CleanTurn["reinforcements"]): Promise<void> {
+  const { ctx, message, log, now } = scope;
+  for (const [index, item] of items.entries()) {
     const at = `reinforcements[${index}]`;
     // Read now, not earlier: a previous item's spillover may have moved this star.
-    const star = await liveStar(ctx, user._id, item.starId);
+    const star = await liveStar(scope, item.starId);
     if (star === null) log.drop(`${at}: star gone, dismissed or not the user's`);
     else if (log.starIds.has(star._id)) log.drop(`${at}: star already reinforced this turn`);
     else {
-      await guarded(ctx, log, at, async () => {
-        await reinforceStar(ctx, star, item.signal, now, { quote: fitQuote(item.quote), messageId: message._id });
+      await guarded(scope, at, async () => {
+        await reinforceStar(ctx, star, item.signal, now, { quote: item.quote, messageId: message._id });
         log.starIds.add(star._id);
         log.counts.starsReinforced += 1;
       });
@@ -514,33 +353,26 @@ async function applyReinforcements(
  * the user dismissed is dropped; a label that exists reinforces that star with the
  * sanitizer's re-mention signal instead of creating a twin. Returns ref → star id.
  */
-async function applyNewStars(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  message: Doc<"messages">,
-  turn: CleanTurn,
-  log: ApplyLog,
-  now: number,
-): Promise<Map<string, Id<"stars">>> {
+async function applyNewStars(scope: ApplyScope, items: CleanTurn["newStars"]): Promise<Map<string, Id<"stars">>> {
+  const { ctx, user, message, log, now } = scope;
   const refs = new Map<string, Id<"stars">>();
-  for (const [index, item] of turn.newStars.entries()) {
+  for (const [index, item] of items.entries()) {
     const at = `newStars[${index}]`;
     const existing = await starByLabel(ctx, user._id, normalizeLabel(item.label));
-    const quote = fitQuote(item.quote);
     if (existing?.dismissedAt !== undefined) log.drop(`${at}: label was dismissed`);
     else if (existing !== null) {
       refs.set(item.ref, existing._id);
       if (log.starIds.has(existing._id)) log.drop(`${at}: star already reinforced this turn`);
       else {
-        await guarded(ctx, log, at, async () => {
+        await guarded(scope, at, async () => {
           const signal = rementionSignal(item.intensity);
-          await reinforceStar(ctx, existing, signal, now, { quote, messageId: message._id });
+          await reinforceStar(ctx, existing, signal, now, { quote: item.quote, messageId: message._id });
           log.starIds.add(existing._id);
           log.counts.starsReinforced += 1;
         });
       }
     } else {
-      await guarded(ctx, log, at, async () => {
+      await guarded(scope, at, async () => {
         const starId = await createStar(
           ctx,
           user,
@@ -552,7 +384,7 @@ async function applyNewStars(
             intensity: item.intensity,
             conceptType: item.conceptType,
             sourceMessageId: message._id,
-            quote,
+            quote: item.quote,
           },
           now,
         );
@@ -566,29 +398,26 @@ async function applyNewStars(
 }
 
 async function applyConnections(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  message: Doc<"messages">,
-  turn: CleanTurn,
+  scope: ApplyScope,
+  items: CleanTurn["connections"],
   refs: ReadonlyMap<string, Id<"stars">>,
-  log: ApplyLog,
-  now: number,
 ): Promise<void> {
+  const { ctx, user, message, log, now } = scope;
   const resolve = async (end: StarEndpoint): Promise<Id<"stars"> | null> => {
     if (end.kind === "new") return refs.get(end.ref) ?? null;
-    return (await liveStar(ctx, user._id, end.starId))?._id ?? null;
+    return (await liveStar(scope, end.starId))?._id ?? null;
   };
-  for (const [index, item] of turn.connections.entries()) {
+  for (const [index, item] of items.entries()) {
     const at = `connections[${index}]`;
     const [starA, starB] = await Promise.all([resolve(item.from), resolve(item.to)]);
     if (starA === null || starB === null) log.drop(`${at}: end gone, dismissed, dropped or not the user's`);
     else if (starA === starB) log.drop(`${at}: self-connection`);
     else {
-      await guarded(ctx, log, at, async () => {
+      await guarded(scope, at, async () => {
         const connectionId = await upsertConnection(
           ctx,
           user._id,
-          { starA, starB, type: item.type, strength: item.strength, quote: fitQuote(item.quote), messageId: message._id },
+          { starA, starB, type: item.type, strength: item.strength, quote: item.quote, messageId: message._id },
           now,
         );
         log.connectionIds.add(connectionId);
@@ -598,22 +427,16 @@ async function applyConnections(
   }
 }
 
-async function applySkillEvidence(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  message: Doc<"messages">,
-  turn: CleanTurn,
-  log: ApplyLog,
-  now: number,
-): Promise<void> {
-  for (const [index, item] of turn.skillEvidence.entries()) {
+async function applySkillEvidence(scope: ApplyScope, items: CleanTurn["skillEvidence"]): Promise<void> {
+  const { ctx, user, message, log, now } = scope;
+  for (const [index, item] of items.entries()) {
     const at = `skillEvidence[${index}]`;
     const skillId = ctx.db.normalizeId("skills", item.skillId);
     if (skillId === null) {
       log.drop(`${at}: unknown skill`);
       continue;
     }
-    await guarded(ctx, log, at, async () => {
+    await guarded(scope, at, async () => {
       const evidenceId = await addSkillEvidence(
         ctx,
         user._id,
@@ -623,7 +446,7 @@ async function applySkillEvidence(
           confidence: item.confidence,
           source: "interview",
           sourceRef: message._id,
-          notes: fitQuote(item.quote),
+          notes: item.quote,
         },
         now,
       );
@@ -638,15 +461,10 @@ async function applySkillEvidence(
  * entityId = the user id, source "extraction_signal", no domain. One append per signal, so
  * a refused one is dropped alone.
  */
-async function applyGrowthSignals(
-  ctx: MutationCtx,
-  user: Doc<"users">,
-  turn: CleanTurn,
-  log: ApplyLog,
-  now: number,
-): Promise<void> {
-  for (const [index, signal] of turn.growthSignals.entries()) {
-    await guarded(ctx, log, `growthSignals[${index}]`, async () => {
+async function applyGrowthSignals(scope: ApplyScope, items: CleanTurn["growthSignals"]): Promise<void> {
+  const { ctx, user, log, now } = scope;
+  for (const [index, signal] of items.entries()) {
+    await guarded(scope, `growthSignals[${index}]`, async () => {
       const delta = { dimKey: signal.dimension, delta: signal.delta, source: "extraction_signal" as const };
       log.counts.growthEvents += await recordGrowth(ctx, user._id, growthEventsFor("user", user._id, [delta]), now);
     });

@@ -24,6 +24,7 @@ import {
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidArgument, notFound } from "../errors";
+import { loadOwned } from "./userTables";
 
 /** One ledger row to append (userId and createdAt are stamped by recordGrowth). */
 export type GrowthEventInput = Omit<GrowthEvent, "createdAt">;
@@ -215,16 +216,8 @@ export async function resolveOwnedEntity(
     if (skillId === null || (await ctx.db.get("skills", skillId)) === null) throw missing;
     return { star: null };
   }
-  if (entityType === "star") {
-    const starId = ctx.db.normalizeId("stars", entityId);
-    const star = starId === null ? null : await ctx.db.get("stars", starId);
-    if (star === null || star.userId !== userId) throw missing;
-    return { star };
-  }
-  const table = OWNED_ENTITY_TABLES[entityType];
-  const id = ctx.db.normalizeId(table, entityId);
-  const doc = id === null ? null : await ctx.db.get(table, id);
-  if (doc === null || doc.userId !== userId) throw missing;
+  if (entityType === "star") return { star: await loadOwned(ctx, "stars", entityId, userId) };
+  await loadOwned(ctx, OWNED_ENTITY_TABLES[entityType], entityId, userId);
   return { star: null };
 }
 

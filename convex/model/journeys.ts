@@ -21,15 +21,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
 import type { DomainWeights, Milestone } from "../validators";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
-
-/** Text bounds, in characters (after trimming). */
-export const JOURNEY_TEXT_LIMITS = {
-  northStarDescription: 500,
-  successCriteria: 1_000,
-  milestoneTitle: 120,
-  milestoneDescription: 1_000,
-} as const;
 
 /**
  * Journeys not yet complete a user may hold at once (CONFLICT beyond). Keeps every per-user
@@ -47,13 +40,6 @@ export const MAX_VELOCITY_CATCH_UP = 31;
 
 // ---------------------------------------------------------------------------------------
 // Validation
-
-function boundedText(field: string, value: string, max: number, required: boolean): string {
-  const trimmed = value.trim();
-  if (required && trimmed.length === 0) throw invalidArgument(`${field} must not be blank`);
-  if (trimmed.length > max) throw invalidArgument(`${field} must be at most ${max} characters`);
-  return trimmed;
-}
 
 /** Domain weights: each finite and ≥ 0, not all zero (a journey needs a direction). */
 export function validDomainWeights(weights: DomainWeights): DomainWeights {
@@ -80,17 +66,6 @@ export function dominantDomain(weights: DomainWeights): Domain {
 
 // ---------------------------------------------------------------------------------------
 // Reads
-
-/** The caller's journey; another user's and a missing one answer the same NOT_FOUND. */
-export async function ownJourneyOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  journeyId: Id<"journeys">,
-): Promise<Doc<"journeys">> {
-  const journey = await ctx.db.get("journeys", journeyId);
-  if (journey === null || journey.userId !== userId) throw notFound("journey");
-  return journey;
-}
 
 /** The user's walking journeys (at most MAX_OPEN_JOURNEYS by construction). */
 export async function walkingJourneys(ctx: QueryCtx, userId: Id<"users">): Promise<Doc<"journeys">[]> {
@@ -133,18 +108,12 @@ export async function createJourney(
   now: number,
 ): Promise<Id<"journeys">> {
   const northStar = {
-    description: boundedText(
-      "northStar.description",
-      input.northStar.description,
-      JOURNEY_TEXT_LIMITS.northStarDescription,
-      true,
-    ),
-    successCriteria: boundedText(
-      "northStar.successCriteria",
-      input.northStar.successCriteria,
-      JOURNEY_TEXT_LIMITS.successCriteria,
-      false,
-    ),
+    description: userText("northStar.description", "northStarDescription", input.northStar.description, {
+      required: true,
+    }),
+    successCriteria: userText("northStar.successCriteria", "successCriteria", input.northStar.successCriteria, {
+      required: false,
+    }),
     timeframe: input.northStar.timeframe,
   };
   const domainWeights = validDomainWeights(input.domainWeights);
@@ -183,11 +152,11 @@ export async function addMilestone(
   input: { title: string; description?: string },
   now: number,
 ): Promise<{ milestoneId: string; status: JourneyStatus }> {
-  const title = boundedText("title", input.title, JOURNEY_TEXT_LIMITS.milestoneTitle, true);
+  const title = userText("title", "milestoneTitle", input.title, { required: true });
   const description =
     input.description === undefined
       ? undefined
-      : boundedText("description", input.description, JOURNEY_TEXT_LIMITS.milestoneDescription, false) || undefined;
+      : userText("description", "milestoneDescription", input.description, { required: false }) || undefined;
   if (journey.status === "complete") throw invalidTransition("a complete journey takes no more milestones");
   if (journey.milestones.length >= MAX_MILESTONES) {
     throw appError("CONFLICT", `a journey holds at most ${MAX_MILESTONES} milestones`);

@@ -5,14 +5,14 @@ import type { MissionAttribute, MissionStatus } from "../../src/domain";
 import { missionCompletedDeltas } from "../../src/mechanics/growth";
 import { canTransitionMission } from "../../src/mechanics/progress";
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { invalidArgument, invalidTransition, notFound } from "../errors";
+import type { MutationCtx } from "../_generated/server";
+import { invalidArgument, invalidTransition } from "../errors";
+import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { bookCompletion, type CompletionOutcome } from "./progress";
 
+/** Number ranges; the text bounds are src/text.ts's (missionTitle, missionDescription). */
 export const MISSION_LIMITS = {
-  titleMax: 200,
-  descriptionMax: 2_000,
   durationMinutes: { min: 1, max: 600 },
   essenceReward: { min: 0, max: 1_000 },
 } as const;
@@ -33,14 +33,8 @@ function wholeNumberIn(name: string, value: number, range: { min: number; max: n
 
 /** Trims and checks every field; throws INVALID_ARGUMENT naming the first bad one. */
 export function validateMissionInput(input: MissionInput): MissionInput {
-  const title = input.title.trim();
-  if (title.length === 0 || title.length > MISSION_LIMITS.titleMax) {
-    throw invalidArgument(`title must be 1..${MISSION_LIMITS.titleMax} characters`);
-  }
-  const description = input.description.trim();
-  if (description.length > MISSION_LIMITS.descriptionMax) {
-    throw invalidArgument(`description must be at most ${MISSION_LIMITS.descriptionMax} characters`);
-  }
+  const title = userText("title", "missionTitle", input.title, { required: true });
+  const description = userText("description", "missionDescription", input.description, { required: false });
   wholeNumberIn("durationMinutes", input.durationMinutes, MISSION_LIMITS.durationMinutes);
   wholeNumberIn("essenceReward", input.essenceReward, MISSION_LIMITS.essenceReward);
   return { ...input, title, description };
@@ -60,17 +54,6 @@ export async function createMission(
   });
   const mission = await ctx.db.get("missions", missionId);
   if (mission === null) throw new Error("mission vanished inside its own transaction");
-  return mission;
-}
-
-/** The caller's mission; someone else's answers exactly like a missing one. */
-export async function getOwnMission(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  missionId: Id<"missions">,
-): Promise<Doc<"missions">> {
-  const mission = await ctx.db.get("missions", missionId);
-  if (mission === null || mission.userId !== userId) throw notFound("mission");
   return mission;
 }
 

@@ -5,12 +5,9 @@ import { applyMissionCompletion, type DayProgress } from "../../src/mechanics/pr
 import { addDays, daysBetween, localDate, nextLocalMidnight, type LocalDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { invalidArgument } from "../errors";
 
 /** progress.history looks back at most this many local days (a leap year). */
 export const HISTORY_MAX_DAYS = 366;
-/** The largest instant a JS Date can hold; beyond it a local date does not exist. */
-const MAX_INSTANT = 8.64e15;
 
 export async function dayRow(
   ctx: QueryCtx,
@@ -34,15 +31,6 @@ export async function dayRows(
     .query("dailyProgress")
     .withIndex("by_user_date", (q) => q.eq("userId", userId).gte("localDate", from).lte("localDate", to))
     .take(daysBetween(from, to) + 1);
-}
-
-/**
- * Queries cannot read the clock, so "today" comes from the client's `now` (ms). It only
- * picks which of the caller's own rows to show; it is never written anywhere.
- */
-export function clientNow(now: number): number {
-  if (!Number.isFinite(now) || now < 0 || now > MAX_INSTANT) throw invalidArgument("now must be a time in ms since the epoch");
-  return now;
 }
 
 /** The caller's calendar at `now`: today's local date and when it ends. */

@@ -1,6 +1,7 @@
 // Skills (MECHANICS §3): the global taxonomy and its seed, and the only writer of
 // skillEvidence/skillBeliefs. Every evidence row updates its belief in the same transaction,
 // with one hop of transfer along the taxonomy's edges. Formulas live in src/mechanics/skills.ts.
+import { TEXT_BOUNDS, fitsBound } from "../../src/text";
 import { DAY } from "../../src/time";
 import {
   SKILL_EDGE_SEED,
@@ -23,8 +24,6 @@ import { invalidArgument } from "../errors";
 export const SKILL_TAXONOMY_LIMIT = 1_000;
 /** Transfer edges followed from one skill (the seed has at most 2). */
 export const MAX_TRANSFER_EDGES = 32;
-export const SOURCE_REF_MAX_LENGTH = 500;
-export const NOTES_MAX_LENGTH = 2_000;
 
 /** Evidence as callers give it; `transfer` rows are made here only, never by callers. */
 export type SkillEvidenceInput = {
@@ -136,11 +135,11 @@ function validateEvidence(input: SkillEvidenceInput): void {
   if ((input.source as string) === "transfer") {
     throw invalidArgument("source transfer is derived from taxonomy edges, not given");
   }
-  if (input.sourceRef !== undefined && input.sourceRef.length > SOURCE_REF_MAX_LENGTH) {
-    throw invalidArgument(`sourceRef must be at most ${SOURCE_REF_MAX_LENGTH} characters`);
+  if (input.sourceRef !== undefined && !fitsBound("skillSourceRef", input.sourceRef)) {
+    throw invalidArgument(`sourceRef must be at most ${TEXT_BOUNDS.skillSourceRef} characters`);
   }
-  if (input.notes !== undefined && input.notes.length > NOTES_MAX_LENGTH) {
-    throw invalidArgument(`notes must be at most ${NOTES_MAX_LENGTH} characters`);
+  if (input.notes !== undefined && !fitsBound("skillNotes", input.notes)) {
+    throw invalidArgument(`notes must be at most ${TEXT_BOUNDS.skillNotes} characters`);
   }
 }
 

@@ -7,8 +7,7 @@
 //    dismissed-label memory is a by_user_label lookup;
 //  - a dismissed star is `dormant` for good: it is never reinforced, spilled onto, decayed
 //    or drained, and does not boost or block (it counts as a dormant source).
-import { normalizeLabel, textLength, type ConceptType, type Domain, type Polarity } from "../../src/domain";
-import { LIMITS } from "../../src/llm/sanitize";
+import { normalizeLabel, type ConceptType, type Domain, type Polarity } from "../../src/domain";
 import { appendEvidence, isSymmetric, shadowMirrorDrainedEnds } from "../../src/mechanics/connections";
 import { starCreatedDeltas, starReinforcedDeltas } from "../../src/mechanics/growth";
 import {
@@ -29,13 +28,11 @@ import {
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
-import { assertOwnMessage, evidenceQuote, starEdges } from "./connections";
+import { userText } from "./clientInput";
+import { evidenceQuote, starEdges } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
+import { loadOwned } from "./userTables";
 import { assertNotDeleting } from "./users";
-
-/** Text bounds: the same numbers the extraction sanitizer applies (src/llm/sanitize.ts). */
-export const LABEL_MAX_CHARS = LIMITS.labelChars;
-export const DESCRIPTION_MAX_CHARS = LIMITS.descriptionChars;
 
 /**
  * Most stars a constellation read returns (non-dormant first, brightest types first). Keeps
@@ -60,22 +57,16 @@ function physicsPatch(next: StarPhysics) {
 // ---------------------------------------------------------------------------------------
 // Validation and lookups
 
+/** Text bounds: src/text.ts, the same table the extraction sanitizer applies. */
 export function validLabel(label: string): { label: string; normalizedLabel: string } {
-  const trimmed = label.trim();
-  if (trimmed.length === 0 || textLength(trimmed) > LABEL_MAX_CHARS) {
-    throw invalidArgument(`label must be 1..${LABEL_MAX_CHARS} characters`);
-  }
+  const trimmed = userText("label", "starLabel", label, { required: true });
   const normalizedLabel = normalizeLabel(trimmed);
   if (normalizedLabel.length === 0) throw invalidArgument("label must contain a letter or a digit");
   return { label: trimmed, normalizedLabel };
 }
 
 export function validDescription(description: string): string {
-  const trimmed = description.trim();
-  if (textLength(trimmed) > DESCRIPTION_MAX_CHARS) {
-    throw invalidArgument(`description must be at most ${DESCRIPTION_MAX_CHARS} characters`);
-  }
-  return trimmed;
+  return userText("description", "starDescription", description, { required: false });
 }
 
 function assertUnitInterval(name: string, x: number | undefined, lo: number) {
@@ -140,7 +131,7 @@ export async function createStar(
   const { label, normalizedLabel } = validLabel(input.label);
   const description = validDescription(input.description);
   assertUnitInterval("intensity", input.intensity, 0);
-  if (input.sourceMessageId !== undefined) await assertOwnMessage(ctx, user._id, input.sourceMessageId);
+  if (input.sourceMessageId !== undefined) await loadOwned(ctx, "messages", input.sourceMessageId, user._id);
 
   const existing = await starByLabel(ctx, user._id, normalizedLabel);
   if (existing !== null) {

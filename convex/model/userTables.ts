@@ -4,9 +4,10 @@
 // Two guards keep it complete: the `satisfies` below fails the typecheck when a table with
 // a `userId` field is missing or an index does not start with `userId`, and
 // tests/convex/privacyRegistry.test.ts checks the same against the runtime schema.
-import type { DataModel, Id, TableNames } from "../_generated/dataModel";
+import type { DataModel, Doc, Id, TableNames } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import type { GenericDatabaseReader, GenericDataModel } from "convex/server";
+import { notFound } from "../errors";
 
 /** Tables whose documents have a `userId` field (required or optional). */
 export type UserOwnedTable = {
@@ -71,4 +72,46 @@ export async function userRateLimitRows(ctx: Pick<QueryCtx, "db">, userId: Id<"u
     ),
   );
   return rows.flat();
+}
+
+// ---------------------------------------------------------------------------------------
+// Ownership: the one check every public function and every writer of model output uses.
+
+/**
+ * The document `id` of a registry table if it exists and belongs to `userId`, else null.
+ * `id` may be a raw string (model output, growth entity ids): one that is malformed or
+ * names another table is treated as missing.
+ */
+export async function findOwned<T extends UserOwnedTable>(
+  ctx: Pick<QueryCtx, "db">,
+  table: T,
+  id: Id<T> | string,
+  userId: Id<"users">,
+): Promise<Doc<T> | null> {
+  const normalized = ctx.db.normalizeId(table, id);
+  if (normalized === null) return null;
+  const doc = await ctx.db.get(table, normalized);
+  // Every registry table has a userId field (the `satisfies` on USER_TABLES).
+  return doc !== null && (doc as { userId?: Id<"users"> }).userId === userId ? doc : null;
+}
+
+/**
+ * Like findOwned, but NOT_FOUND ("star not found") when missing or someone else's: the two
+ * answer the same, so an id leaks nothing.
+ */
+export async function loadOwned<T extends UserOwnedTable>(
+  ctx: Pick<QueryCtx, "db">,
+  table: T,
+  id: Id<T> | string,
+  userId: Id<"users">,
+): Promise<Doc<T>> {
+  const doc = await findOwned(ctx, table, id, userId);
+  if (doc === null) throw notFound(documentNoun(table));
+  return doc;
+}
+
+/** "stars" → "star", "growthEvents" → "growth event", "dailyProgress" → "daily progress". */
+function documentNoun(table: UserOwnedTable): string {
+  const words = table.replace(/([A-Z])/g, " $1").toLowerCase();
+  return words.endsWith("ss") || !words.endsWith("s") ? words : words.slice(0, -1);
 }

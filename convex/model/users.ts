@@ -2,6 +2,7 @@
 // path use, so exactly one `users` row exists per Clerk id whichever arrives first.
 import type { UserIdentity } from "convex/server";
 import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
+import { boundText, fitsBound } from "../../src/text";
 import { nextLocalMidnight } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -48,14 +49,27 @@ export type ClerkProfile = {
 };
 
 /**
+ * A Clerk profile within the text bounds (src/text.ts), whatever Clerk or a token sent: the
+ * display name is cut to 80 code points; an email longer than 320 cannot be an address and
+ * is stored as none (""), like an account without one. The Clerk id is the identity key,
+ * so it is never cut: the webhook refuses an over-long one (400) before it gets here.
+ */
+export function boundedProfile(profile: ClerkProfile): ClerkProfile {
+  const displayName = profile.displayName === undefined ? undefined : boundText("displayName", profile.displayName);
+  return { ...profile, email: fitsBound("email", profile.email) ? profile.email : "", displayName };
+}
+
+/**
  * Inserts or updates the user for a Clerk id. Profile fields only move forward in Clerk
  * time: an event older than the one applied (out-of-order delivery) changes nothing.
  */
 export async function upsertFromClerk(
   ctx: MutationCtx,
-  profile: ClerkProfile,
+  unbounded: ClerkProfile,
   now: number,
 ): Promise<Id<"users">> {
+  if (!fitsBound("externalId", unbounded.clerkId)) throw new Error("a Clerk id longer than any Clerk issues");
+  const profile = boundedProfile(unbounded);
   const existing = await userByClerkId(ctx, profile.clerkId);
   if (existing === null) {
     return await ctx.db.insert("users", {

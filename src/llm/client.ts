@@ -9,19 +9,6 @@ import type { Failure, FailureKind } from "./failures";
 import { responseFormatFor } from "./schemas";
 import type { StructuredSchema } from "./schemas";
 
-export const DEFAULT_MODEL = "gpt-4o-mini";
-
-export type ModelConfig = { apiKey: string; model: string; baseURL?: string };
-
-/** Reads the model settings from the deployment's environment; null when no key is set. */
-export function modelConfig(env: Readonly<Record<string, string | undefined>>): ModelConfig | null {
-  const apiKey = env.OPENAI_API_KEY?.trim();
-  if (!apiKey) return null;
-  const model = env.OPENAI_MODEL?.trim() || DEFAULT_MODEL;
-  const baseURL = env.OPENAI_BASE_URL?.trim();
-  return baseURL ? { apiKey, model, baseURL } : { apiKey, model };
-}
-
 export type TokenUsage = { promptTokens: number; completionTokens: number; totalTokens: number };
 
 export type StructuredResult<T> =

@@ -7,6 +7,7 @@
 //    fit: finish_reason "length", other 4xx such as a bad key or a bad request).
 import { z } from "zod";
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { clamp } from "../math";
 
 export const MAX_ATTEMPTS = 3;
 export const BACKOFF_BASE_MS = 1_000;
@@ -80,7 +81,7 @@ export function retryAfterMs(headers: Headers | undefined, now: number = Date.no
   const seconds = Number(raw);
   if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, BACKOFF_CAP_MS);
   const date = Date.parse(raw);
-  if (Number.isFinite(date)) return Math.min(Math.max(0, date - now), BACKOFF_CAP_MS);
+  if (Number.isFinite(date)) return clamp(date - now, 0, BACKOFF_CAP_MS);
   return undefined;
 }
 
@@ -93,7 +94,7 @@ export function backoffDelayMs(attempt: number, random: () => number = Math.rand
   const n = Number.isFinite(attempt) ? Math.max(1, Math.floor(attempt)) : 1;
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * BACKOFF_FACTOR ** (n - 1));
   const r = random();
-  const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;
+  const unit = Number.isFinite(r) ? clamp(r, 0, 1) : 0;
   return Math.floor(unit * ceiling);
 }
 

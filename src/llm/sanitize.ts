@@ -7,6 +7,7 @@
 //    supporting evidence for display, and the item's meaning is in its other fields.
 //  - Labels are DROPPED when empty or longer than 80 characters (a label is an identity;
 //    a truncated one would be a new, wrong concept), descriptions when longer than 500.
+//    Every length is src/text.ts's (code points; the bounds are its TEXT_BOUNDS).
 //  - A new star whose normalized label matches an existing star becomes a reinforcement of
 //    that star with signal = 0.5 × intensity: a re-mention is positive evidence but weaker
 //    than a reinforcement the model chose explicitly. Connections naming its ref are
@@ -15,10 +16,11 @@
 //  - One reinforcement per star, one evidence per skill, one signal per growth dimension
 //    and one connection per (type, endpoints) per turn: the first wins. This caps how much
 //    a single message (or an injection inside it) can move the constellation.
+//  - Labels the user dismissed are not checked here: the model only sees 50 stars, so the
+//    one complete check is the apply step's by_user_label lookup (convex/model/extraction.ts).
 //  - Bounds apply to what survives the other rules, in the model's order.
 //  - Reasons name the list, index and rule, never the content (they are logged).
 import {
-  textLength,
   CONCEPT_TYPES,
   CONNECTION_TYPES,
   DOMAINS,
@@ -28,7 +30,9 @@ import {
   normalizeLabel,
 } from "../domain";
 import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../domain";
+import { clamp } from "../math";
 import { rementionSignal } from "../mechanics/stars";
+import { TEXT_BOUNDS, collapseSpaces, textLength, truncateText } from "../text";
 import type { RawExperimentOutput, RawTurnOutput } from "./schemas";
 
 export const LIMITS = {
@@ -43,23 +47,20 @@ export const LIMITS = {
    * master a dimension, so larger signals are clamped to ±0.2, not dropped.
    */
   growthSignalMaxDelta: 0.2,
-  labelChars: 80,
-  descriptionChars: 500,
-  quoteChars: 500,
-  replyChars: 4_000,
-  refChars: 64,
-  experimentFieldChars: 200,
-  rationaleChars: 500,
+  labelChars: TEXT_BOUNDS.starLabel,
+  descriptionChars: TEXT_BOUNDS.starDescription,
+  quoteChars: TEXT_BOUNDS.quote,
+  replyChars: TEXT_BOUNDS.reply,
+  refChars: TEXT_BOUNDS.ref,
+  experimentFieldChars: TEXT_BOUNDS.experimentField,
+  rationaleChars: TEXT_BOUNDS.rationale,
   experimentStars: 5,
   /** `dropped.count` stays exact; only the list of reasons is capped. */
   reasons: 50,
 } as const;
 
-
 export type SanitizeContext = {
   knownStarIds: ReadonlySet<string>;
-  /** Normalized (normalizeLabel) labels the user dismissed: never re-created. */
-  dismissedLabels: ReadonlySet<string>;
   /** normalizeLabel(label) → id of the user's existing star with that label. */
   existingLabels: ReadonlyMap<string, string>;
   /** normalizeSkillName(name) → skill id. */
@@ -121,7 +122,7 @@ export function sanitizeTurn(output: RawTurnOutput, context: SanitizeContext): S
   const extraction = output.extraction;
   const stars = sanitizeNewStars(list(extraction?.newStars), context, log);
   return {
-    reply: truncate(output.reply.trim(), LIMITS.replyChars),
+    reply: truncateText(output.reply.trim(), LIMITS.replyChars),
     newStars: stars.newStars,
     reinforcements: sanitizeReinforcements(list(extraction?.reinforcements), stars.rementions, context, log),
     connections: sanitizeConnections(list(extraction?.connections), stars.refs, context, log),
@@ -144,7 +145,6 @@ function sanitizeNewStars(items: unknown[], context: SanitizeContext, log: DropL
     const twin = byLabel.get(star.normalizedLabel);
     if (context.knownStarIds.has(star.ref)) reject("ref collides with a star id");
     else if (refs.has(star.ref)) reject("duplicate ref");
-    else if (context.dismissedLabels.has(star.normalizedLabel)) reject("label was dismissed");
     else if (existingId !== undefined) {
       refs.set(star.ref, { kind: "star", starId: existingId });
       const signal = rementionSignal(star.intensity);
@@ -168,7 +168,7 @@ function cleanNewStar(item: Item): CleanNewStar {
   const normalizedLabel = normalizeLabel(label);
   if (normalizedLabel.length === 0) throw new Reject("label has no letters or digits");
   const description = text(item, "description").trim();
-  if (length(description) > LIMITS.descriptionChars) throw new Reject("description too long");
+  if (textLength(description) > LIMITS.descriptionChars) throw new Reject("description too long");
   return {
     ref: cleanRef(text(item, "ref")),
     label,
@@ -308,13 +308,9 @@ function sanitizeGrowthSignals(items: unknown[], log: DropLog): CleanGrowthSigna
 function cleanGrowthSignal(item: Item): CleanGrowthSignal {
   return {
     dimension: oneOf(item, "dimension", GROWTH_DIMENSIONS),
-    delta: clampMagnitude(num(item, "delta", -1, 1), LIMITS.growthSignalMaxDelta),
+    delta: clamp(num(item, "delta", -1, 1), -LIMITS.growthSignalMaxDelta, LIMITS.growthSignalMaxDelta),
     quote: quote(item),
   };
-}
-
-function clampMagnitude(value: number, max: number): number {
-  return Math.max(-max, Math.min(max, value));
 }
 
 /** Skill names match ignoring case, Unicode width forms and runs of whitespace. */
@@ -327,9 +323,9 @@ export function normalizeSkillName(name: string): string {
 export function sanitizeExperiment(output: RawExperimentOutput, knownStarIds: ReadonlySet<string>): SanitizedExperiment {
   const fields: Record<"when" | "will" | "at", string> = { when: "", will: "", at: "" };
   for (const key of ["when", "will", "at"] as const) {
-    const value = collapse(typeof output[key] === "string" ? output[key] : "");
+    const value = collapseSpaces(typeof output[key] === "string" ? output[key] : "");
     if (value.length === 0) return { ok: false, reason: `${key} is empty` };
-    if (length(value) > LIMITS.experimentFieldChars) return { ok: false, reason: `${key} too long` };
+    if (textLength(value) > LIMITS.experimentFieldChars) return { ok: false, reason: `${key} too long` };
     fields[key] = value;
   }
   const log: DropLog = { count: 0, reasons: [] };
@@ -338,7 +334,7 @@ export function sanitizeExperiment(output: RawExperimentOutput, knownStarIds: Re
     ok: true,
     experiment: {
       ...fields,
-      rationale: truncate(rationale, LIMITS.rationaleChars),
+      rationale: truncateText(rationale, LIMITS.rationaleChars),
       starIds: experimentStars(list(output.starIds), knownStarIds, log),
     },
     dropped: log,
@@ -415,32 +411,20 @@ function oneOf<T extends string>(item: Item, key: string, values: readonly T[]):
 }
 
 function quote(item: Item): string {
-  return truncate(text(item, "quote").trim(), LIMITS.quoteChars);
+  return truncateText(text(item, "quote").trim(), LIMITS.quoteChars);
 }
 
 function cleanRef(ref: string): string {
   const trimmed = ref.trim();
   if (trimmed.length === 0) throw new Reject("ref is empty");
-  if (length(trimmed) > LIMITS.refChars) throw new Reject("ref too long");
+  if (textLength(trimmed) > LIMITS.refChars) throw new Reject("ref too long");
   return trimmed;
 }
 
 /** Labels are shown as names: no control characters, single spaces, 1..80 characters. */
 function cleanLabel(raw: string): string {
-  const label = collapse(raw);
+  const label = collapseSpaces(raw);
   if (label.length === 0) throw new Reject("label is empty");
-  if (length(label) > LIMITS.labelChars) throw new Reject("label too long");
+  if (textLength(label) > LIMITS.labelChars) throw new Reject("label too long");
   return label;
-}
-
-function collapse(value: string): string {
-  return value.replace(/[\p{Cc}\s]+/gu, " ").trim();
-}
-
-/** Length in code points (src/domain.ts), so truncation never splits an emoji. */
-const length = textLength;
-
-function truncate(value: string, max: number): string {
-  if (length(value) <= max) return value;
-  return `${Array.from(value).slice(0, max - 1).join("").trimEnd()}…`;
 }

@@ -1,6 +1,7 @@
 // Journeys and experiments (MECHANICS §6): status machines, experiment expiry, and the
 // daily velocity/momentum update. Pure: `now` is always an argument.
 import type { ExperimentStatus, JourneyStatus } from "../domain";
+import { clamp } from "../math";
 import { nextLocalMidnight } from "../time";
 
 /** Share of yesterday's velocity kept by the daily update. */
@@ -118,7 +119,7 @@ export function experimentExpiresAt(offeredAt: number, timezone: string): number
  */
 export function dayRate(completed: number, offered: number): number | null {
   if (offered <= 0) return null;
-  return Math.min(1, Math.max(0, completed / offered));
+  return clamp(completed / offered, 0, 1);
 }
 
 export interface Velocity {

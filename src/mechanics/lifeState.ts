@@ -3,9 +3,9 @@
 // caller loads the rows and passes `now`.
 import { DOMAINS, GROWTH_DIMENSIONS } from "../domain";
 import type { Domain, GrowthProfile, JourneyStatus, Polarity, StarType } from "../domain";
+import { clamp } from "../math";
 import { DAY } from "../time";
 import { GROWTH_RULES } from "./growth";
-import { clamp } from "./stars";
 
 /** Recency half-life of a growth event, in days: w = 2^(−ageDays/3.5). */
 export const RECENCY_HALF_LIFE_DAYS = 3.5;

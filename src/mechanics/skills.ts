@@ -3,6 +3,7 @@
 // evidence is a noisy observation whose noise comes from its confidence, so a confident
 // artifact moves the mean far more than a vague interview remark.
 import type { Domain, SkillCategory, SkillSource } from "../domain";
+import { clamp } from "../math";
 import { DAY } from "../time";
 
 // ---------------------------------------------------------------------------- constants
@@ -61,10 +62,6 @@ export interface SkillEvidence extends SkillObservation {
 }
 
 // ---------------------------------------------------------------------------- formulas
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
-}
 
 function requireFinite(name: string, x: number): void {
   if (!Number.isFinite(x)) throw new RangeError(`${name} must be a finite number, got ${x}`);

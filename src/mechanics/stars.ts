@@ -3,6 +3,7 @@
 // clock; every function takes `now` and returns a new object.
 import type { ConnectionType, Domain, Polarity, StarType } from "../domain";
 import { DOMAINS, normalizeLabel } from "../domain";
+import { clamp } from "../math";
 import { DAY } from "../time";
 
 /** Every number of §1, named once. */
@@ -72,10 +73,6 @@ export interface Applied<T extends StarPhysics> {
 export interface IncomingGrowthEdge {
   sourceBrightness: number;
   strength: number;
-}
-
-export function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
 }
 
 // ---------------------------------------------------------------------------------------

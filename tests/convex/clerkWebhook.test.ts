@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { PAGE_SIZE } from "../../convex/model/batching";
 import { WEBHOOK_EVENT_RETENTION_MS } from "../../convex/users";
+import { TEXT_BOUNDS } from "../../src/text";
 import {
   WEBHOOK_SECRET,
   clerkDeletedEvent,
@@ -221,6 +222,57 @@ describe("POST /clerk-users-webhook", () => {
     expect(first?.deletionRequestedAt).toBeTypeOf("number");
     expect((await postClerkEvent(t, clerkDeletedEvent(clerkId), { svixId })).status).toBe(200);
     expect((await userRow(t, clerkId))?.deletionRequestedAt).toBe(first?.deletionRequestedAt);
+  });
+
+  it("stores a 2,000,000-character first_name from a signed event cut to the display-name bound", async () => {
+    const t = newBackend();
+    const clerkId = freshClerkId();
+    const event = clerkUserEvent("user.created", {
+      id: clerkId,
+      email: "long@example.com",
+      first_name: "🌟".repeat(2_000_000), // 4,000,000 UTF-16 units, 8 MB of UTF-8
+      last_name: "Lovelace",
+      updated_at: 1_700_000_000_100,
+    });
+    const response = await postClerkEvent(t, event);
+    expect(response.status).toBe(200);
+    const user = await userRow(t, clerkId);
+    expect(user?.displayName).toBe(`${"🌟".repeat(TEXT_BOUNDS.displayName - 1)}…`);
+    expect(Array.from(user?.displayName ?? "")).toHaveLength(TEXT_BOUNDS.displayName);
+    expect(user).toMatchObject({ email: "long@example.com", clerkUpdatedAt: 1_700_000_000_100 });
+
+    // A later update with a long username and no names is bounded the same way.
+    const update = clerkUserEvent("user.updated", { id: clerkId, email: "long@example.com", updated_at: 1_700_000_000_200 });
+    const username = "u".repeat(500_000);
+    const updated = await postClerkEvent(t, { ...update, data: { ...update.data, username } });
+    expect(updated.status).toBe(200);
+    expect((await userRow(t, clerkId))?.displayName).toBe(`${"u".repeat(TEXT_BOUNDS.displayName - 1)}…`);
+  });
+
+  it("stores an address too long to be one as none, and refuses an over-long Clerk id or svix id", async () => {
+    const t = newBackend();
+    const clerkId = freshClerkId();
+    const longEmail = `${"a".repeat(TEXT_BOUNDS.email)}@example.com`;
+    expect((await postClerkEvent(t, clerkUserEvent("user.created", { id: clerkId, email: longEmail }))).status).toBe(200);
+    expect((await userRow(t, clerkId))?.email).toBe("");
+
+    const tooLongId = `user_${"x".repeat(TEXT_BOUNDS.externalId)}`;
+    expect((await postClerkEvent(t, clerkUserEvent("user.created", { id: tooLongId, email: "x@example.com" }))).status).toBe(400);
+    expect((await postClerkEvent(t, clerkDeletedEvent(tooLongId))).status).toBe(400);
+    const tooLongSvixId = `msg_${"y".repeat(TEXT_BOUNDS.externalId)}`;
+    const other = clerkUserEvent("user.created", { id: freshClerkId(), email: "y@example.com" });
+    expect((await postClerkEvent(t, other, { svixId: tooLongSvixId })).status).toBe(400);
+    expect(await countRows(t, "users")).toBe(1);
+    expect(await countRows(t, "webhookEvents")).toBe(1);
+  });
+
+  it("bounds the token's name the same way when the app's first call creates the account", async () => {
+    const t = newBackend();
+    const clerkId = freshClerkId();
+    const as = t.withIdentity({ subject: clerkId, email: "token@example.com", name: "n".repeat(100_000), issuer: "https://clerk.test" });
+    const view = await as.mutation(api.users.ensure, {});
+    expect(view.displayName).toBe(`${"n".repeat(TEXT_BOUNDS.displayName - 1)}…`);
+    expect(view.email).toBe("token@example.com");
   });
 
   it("user.deleted for an unknown Clerk id is acknowledged and writes no user", async () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { BATCH_SIZE, PAGE_SIZE } from "../../convex/model/batching";
-import { MESSAGE_MAX_CHARS } from "../../convex/model/conversations";
+import { TEXT_BOUNDS } from "../../src/text";
 import { SEND_MESSAGE_LIMITS } from "../../convex/rateLimits";
 import { HOUR } from "../../src/time";
 import { createUser, expectConvexError, newBackend, signedIn, type Backend, type TestUser } from "../setup";
@@ -160,11 +160,11 @@ describe("messages.send", () => {
     const conversationId = await as.mutation(api.conversations.start, { phase: "discovery" });
     await expectConvexError(as.mutation(api.messages.send, { conversationId, content: "   \n\t " }), "INVALID_ARGUMENT");
     await expectConvexError(
-      as.mutation(api.messages.send, { conversationId, content: "a".repeat(MESSAGE_MAX_CHARS + 1) }),
+      as.mutation(api.messages.send, { conversationId, content: "a".repeat(TEXT_BOUNDS.message + 1) }),
       "INVALID_ARGUMENT",
     );
     expect(await messageCount(t)).toBe(0);
-    const longest = "🌟".repeat(MESSAGE_MAX_CHARS); // 16,000 UTF-16 units, 8,000 characters
+    const longest = "🌟".repeat(TEXT_BOUNDS.message); // 16,000 UTF-16 units, 8,000 characters
     const id = await as.mutation(api.messages.send, { conversationId, content: `  ${longest}  ` });
     const page = await as.query(api.messages.list, { conversationId, paginationOpts: FIRST_PAGE });
     expect(page.page).toEqual([

@@ -16,7 +16,7 @@ import { api, internal } from "../../convex/_generated/api";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
 import { STUCK_PENDING_MS, type CleanTurn } from "../../convex/model/extraction";
 import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../../src/domain";
-import { DEFAULT_MODEL } from "../../src/llm/client";
+import { DEFAULT_MODEL } from "../../src/llm/settings";
 import { reinforce as pureReinforce } from "../../src/mechanics/stars";
 import { createUser, expectConvexError, newBackend, type Backend } from "../setup";
 import { insertStar, star } from "../support/constellation";
@@ -379,6 +379,42 @@ describe("reinforcement and near-duplicates", () => {
     expect(extraction?.applied).toEqual({ ...NO_COUNTS, starsCreated: 1, starsReinforced: 1, dropped: 2 });
     expect(extraction?.droppedReasons).toEqual([
       "newStars[2]: label was dismissed",
+      "connections[0]: end gone, dismissed, dropped or not the user's",
+    ]);
+  });
+
+  it("a star the user dismissed through stars.dismiss is not recreated when the model proposes its label again", async () => {
+    const t = newBackend();
+    const { as, conversationId } = await setup(t);
+    server.enqueue(answer({ newStars: [newStar("new:1", "Night scrolling", { polarity: "shadow" })] }));
+    await as.mutation(api.messages.send, { conversationId, content: "I scroll until 2am" });
+    await settle(t);
+    const [created] = await rows(t, "stars");
+    expect(created).toMatchObject({ label: "Night scrolling", normalizedLabel: "night scrolling", reinforcementCount: 0 });
+    await as.mutation(api.stars.dismiss, { starId: created._id });
+    const dismissedBefore = await star(t, created._id);
+    expect(dismissedBefore).toMatchObject({ type: "dormant", dismissedAt: expect.any(Number) });
+
+    // The model no longer sees the star, and proposes its label again, spelled two ways.
+    server.reset();
+    server.enqueue(
+      answer({
+        newStars: [newStar("new:1", "night-scrolling", { polarity: "shadow" }), newStar("new:2", "Morning pages")],
+        connections: [{ from: "new:1", to: "new:2", type: "tension", strength: 0.5, quote: "q" }],
+      }),
+    );
+    const second = await as.mutation(api.messages.send, { conversationId, content: "still scrolling at night" });
+    await settle(t);
+
+    expect(JSON.stringify(promptOf(server.requests[0]).messages)).not.toContain(created._id);
+    expect(await star(t, created._id)).toEqual(dismissedBefore);
+    const labels = (await rows(t, "stars")).map((row) => row.label).sort();
+    expect(labels).toEqual(["Morning pages", "Night scrolling"]);
+    expect(await rows(t, "connections")).toHaveLength(0);
+    const { extraction } = await message(t, second);
+    expect(extraction?.applied).toEqual({ ...NO_COUNTS, starsCreated: 1, dropped: 2 });
+    expect(extraction?.droppedReasons).toEqual([
+      "newStars[0]: label was dismissed",
       "connections[0]: end gone, dismissed, dropped or not the user's",
     ]);
   });

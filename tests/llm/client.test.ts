@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { callStructured, DEFAULT_MODEL, modelConfig } from "../../src/llm/client";
+import { callStructured } from "../../src/llm/client";
+import { DEFAULT_MODEL, modelSettings, pinnedBackoffJitter } from "../../src/llm/settings";
 import type { CallStructuredArgs } from "../../src/llm/client";
 import { buildTurnMessages } from "../../src/llm/prompts";
 import { sanitizeTurn } from "../../src/llm/sanitize";
@@ -95,7 +96,6 @@ describe("callStructured", () => {
     if (!result.ok) throw new Error(result.reason);
     const clean = sanitizeTurn(result.data, {
       knownStarIds: new Set(["star_a"]),
-      dismissedLabels: new Set(),
       existingLabels: new Map(),
       knownSkillNames: new Map(),
     });
@@ -220,21 +220,46 @@ describe("callStructured", () => {
   });
 });
 
-describe("modelConfig", () => {
-  test("no key, no config", () => {
-    expect(modelConfig({})).toBeNull();
-    expect(modelConfig({ OPENAI_API_KEY: "  ", OPENAI_MODEL: "gpt-4o" })).toBeNull();
+describe("modelSettings", () => {
+  test("no key, no settings", () => {
+    expect(modelSettings({})).toBeNull();
+    expect(modelSettings({ OPENAI_API_KEY: "  ", OPENAI_MODEL: "gpt-4o" })).toBeNull();
   });
 
-  test("defaults the model and omits an unset base URL", () => {
-    expect(modelConfig({ OPENAI_API_KEY: "sk-1" })).toEqual({ apiKey: "sk-1", model: DEFAULT_MODEL });
+  test("defaults the model and the deadline, and omits an unset base URL", () => {
+    expect(modelSettings({ OPENAI_API_KEY: "sk-1" })).toEqual({ apiKey: "sk-1", model: DEFAULT_MODEL, timeoutMs: 60_000 });
     expect(DEFAULT_MODEL).toBe("gpt-4o-mini");
   });
 
-  test("reads model and base URL", () => {
+  test("reads model, base URL and deadline", () => {
     expect(
-      modelConfig({ OPENAI_API_KEY: "sk-1", OPENAI_MODEL: "gpt-4.1", OPENAI_BASE_URL: "http://localhost:1234/v1" }),
-    ).toEqual({ apiKey: "sk-1", model: "gpt-4.1", baseURL: "http://localhost:1234/v1" });
+      modelSettings({
+        OPENAI_API_KEY: "sk-1",
+        OPENAI_MODEL: "gpt-4.1",
+        OPENAI_BASE_URL: "http://localhost:1234/v1",
+        OPENAI_TIMEOUT_MS: "1500",
+      }),
+    ).toEqual({ apiKey: "sk-1", model: "gpt-4.1", baseURL: "http://localhost:1234/v1", timeoutMs: 1_500 });
+  });
+
+  test.each([
+    ["0", 60_000],
+    ["-5", 60_000],
+    ["1.5", 60_000],
+    ["soon", 60_000],
+    ["", 60_000],
+    ["900000", 300_000],
+  ])("OPENAI_TIMEOUT_MS=%j gives a %i ms deadline", (raw, expected) => {
+    expect(modelSettings({ OPENAI_API_KEY: "sk-1", OPENAI_TIMEOUT_MS: raw })?.timeoutMs).toBe(expected);
+  });
+
+  test("EXTRACTION_BACKOFF_JITTER pins the draw only to a number in [0, 1]", () => {
+    expect(pinnedBackoffJitter({ EXTRACTION_BACKOFF_JITTER: "0" })).toBe(0);
+    expect(pinnedBackoffJitter({ EXTRACTION_BACKOFF_JITTER: "0.25" })).toBe(0.25);
+    expect(pinnedBackoffJitter({ EXTRACTION_BACKOFF_JITTER: "1" })).toBe(1);
+    for (const raw of [undefined, "", " ", "1.5", "-0.1", "x"]) {
+      expect(pinnedBackoffJitter({ EXTRACTION_BACKOFF_JITTER: raw })).toBeNull();
+    }
   });
 });
 

@@ -14,7 +14,6 @@ import type { RawTurnOutput } from "../../src/llm/schemas";
 
 const context = (overrides: Partial<SanitizeContext> = {}): SanitizeContext => ({
   knownStarIds: new Set(["s1", "s2", "s3"]),
-  dismissedLabels: new Set([normalizeLabel("Doom scrolling")]),
   existingLabels: new Map([[normalizeLabel("Morning runs"), "s1"]]),
   knownSkillNames: new Map([[normalizeSkillName("Public Speaking"), "skill_ps"]]),
   ...overrides,
@@ -279,21 +278,6 @@ describe("sanitizeTurn: text fields", () => {
   });
 });
 
-describe("sanitizeTurn: dismissed labels", () => {
-  test("a new star whose normalized label the user dismissed is dropped", () => {
-    const result = run({
-      newStars: [star({ label: "  DOOM-scrolling!! " })],
-      connections: [connection({ from: "new:1" })],
-    });
-    expect(result.newStars).toEqual([]);
-    expect(result.connections).toEqual([]);
-    expect(result.dropped.reasons).toEqual([
-      "newStars[0]: label was dismissed",
-      "connections[0]: unknown star id or ref",
-    ]);
-  });
-});
-
 describe("sanitizeTurn: no twins", () => {
   test("a new star matching an existing label becomes a reinforcement (signal 0.5 × intensity)", () => {
     const result = run({
@@ -502,7 +486,6 @@ describe("sanitizeTurn: any input", () => {
         for (const s of result.newStars) {
           expect(s.label.length).toBeGreaterThan(0);
           expect(Array.from(s.label).length).toBeLessThanOrEqual(LIMITS.labelChars);
-          expect(ctx.dismissedLabels.has(s.normalizedLabel)).toBe(false);
           expect(ctx.existingLabels.has(s.normalizedLabel)).toBe(false);
           expect(s.intensity >= 0 && s.intensity <= 1).toBe(true);
         }

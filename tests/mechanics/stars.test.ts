@@ -4,13 +4,13 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import type { ConnectionType, Domain, StarType } from "../../src/domain";
 import { CONNECTION_TYPES, DOMAINS } from "../../src/domain";
+import { clamp } from "../../src/math";
 import { DAY } from "../../src/time";
 import type { StarPhysics } from "../../src/mechanics/stars";
 import {
   STAR_CONSTANTS,
   applyDelta,
   ceilingFor,
-  clamp,
   clampSignal,
   classify,
   createStar,

@@ -1,0 +1,48 @@
+// The model settings, read from the deployment's environment in one place: the
+// conversation pipeline and the experiment generator call the same model with the same
+// deadline. Pure: the caller passes the environment (convex/model/modelSettings.ts).
+
+export const DEFAULT_MODEL = "gpt-4o-mini";
+/** OPENAI_TIMEOUT_MS when unset or not a positive whole number: one call's deadline. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** A longer OPENAI_TIMEOUT_MS is cut here, so a stuck message is found (STUCK_PENDING_MS). */
+export const MAX_TIMEOUT_MS = 300_000;
+
+export type ModelSettings = {
+  apiKey: string;
+  model: string;
+  baseURL?: string;
+  /** Deadline of one model call, headers and body (ms). */
+  timeoutMs: number;
+};
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * OPENAI_API_KEY (required: null without it), OPENAI_MODEL (default gpt-4o-mini),
+ * OPENAI_BASE_URL (any OpenAI-compatible server; omitted when unset) and OPENAI_TIMEOUT_MS.
+ */
+export function modelSettings(env: Environment): ModelSettings | null {
+  const apiKey = env.OPENAI_API_KEY?.trim();
+  if (!apiKey) return null;
+  const model = env.OPENAI_MODEL?.trim() || DEFAULT_MODEL;
+  const baseURL = env.OPENAI_BASE_URL?.trim();
+  const timeoutMs = timeoutFrom(env.OPENAI_TIMEOUT_MS);
+  return baseURL ? { apiKey, model, baseURL, timeoutMs } : { apiKey, model, timeoutMs };
+}
+
+function timeoutFrom(raw: string | undefined): number {
+  const ms = Number(raw);
+  return Number.isInteger(ms) && ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * EXTRACTION_BACKOFF_JITTER (tests only): a number in [0, 1] pins the backoff's jitter draw
+ * (0 retries at once, 1 waits the whole ceiling); null when unset or invalid, which means
+ * full jitter (Math.random, src/llm/failures.ts).
+ */
+export function pinnedBackoffJitter(env: Environment): number | null {
+  const raw = env.EXTRACTION_BACKOFF_JITTER;
+  const pinned = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+  return Number.isFinite(pinned) && pinned >= 0 && pinned <= 1 ? pinned : null;
+}
