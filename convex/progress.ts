@@ -7,7 +7,15 @@ import { currentStreak } from "../src/mechanics/progress";
 import { addDays } from "../src/time";
 import { invalidArgument } from "./errors";
 import { userQuery } from "./functions";
-import { HISTORY_MAX_DAYS, calendarAt, clientNow, dayProgressOf, dayRow, dayRows } from "./model/progress";
+import {
+  HISTORY_MAX_DAYS,
+  calendarAt,
+  clientNow,
+  dayProgressOf,
+  dayRow,
+  dayRows,
+  progressStateOf,
+} from "./model/progress";
 
 export const vDayProgress = v.object({
   missionsCompleted: v.number(),
@@ -60,7 +68,7 @@ export const streak = userQuery({
   }),
   handler: async (ctx, { now }) => {
     const calendar = calendarAt(ctx.user, clientNow(now));
-    const { lastActiveDate, streakDays } = ctx.user;
+    const { lastActiveDate, streakDays } = await progressStateOf(ctx, ctx.user);
     const last = lastActiveDate === undefined ? null : { lastActiveDate, streakDays };
     return { streakDays: currentStreak(last, calendar.localDate), lastActiveDate, ...calendar };
   },

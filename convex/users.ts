@@ -1,13 +1,16 @@
 import { v } from "convex/values";
 import { Webhook } from "svix";
 import { z } from "zod";
-import { isValidTimeZone, nextLocalMidnight } from "../src/time";
+import { isValidTimeZone } from "../src/time";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { env, httpAction, internalMutation, internalQuery, query } from "./_generated/server";
+import { env, httpAction, internalMutation, internalQuery, query, type QueryCtx } from "./_generated/server";
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
+import { growthStateOf } from "./model/growth";
 import { requestAccountDeletion } from "./model/privacy";
+import { progressStateOf } from "./model/progress";
+import { rescheduleForTimezone } from "./model/schedule";
 import { getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import { vGrowthProfile, vTier, vUserPhase } from "./validators";
 
@@ -29,7 +32,12 @@ export const vUserView = v.object({
   deletionRequestedAt: v.optional(v.number()),
 });
 
-function toUserView(user: Doc<"users">) {
+/**
+ * The caller as a client sees them: the users row, with the essence, streak and growth
+ * profile read from their state documents (the view shows them, so it re-runs when they move).
+ */
+async function toUserView(ctx: QueryCtx, user: Doc<"users">) {
+  const [progress, growth] = await Promise.all([progressStateOf(ctx, user), growthStateOf(ctx, user)]);
   return {
     _id: user._id,
     email: user.email,
@@ -41,10 +49,10 @@ function toUserView(user: Doc<"users">) {
     subscriptionEndsAt: user.subscriptionEndsAt,
     timezone: user.timezone,
     dailyCapacityMinutes: user.dailyCapacityMinutes,
-    essence: user.essence,
-    streakDays: user.streakDays,
-    lastActiveDate: user.lastActiveDate,
-    growthProfile: user.growthProfile,
+    essence: progress.essence,
+    streakDays: progress.streakDays,
+    lastActiveDate: progress.lastActiveDate,
+    growthProfile: growth.growthProfile,
     deletionRequestedAt: user.deletionRequestedAt,
   };
 }
@@ -59,7 +67,7 @@ export const me = query({
   handler: async (ctx) => {
     const identity = await getIdentityOrThrow(ctx);
     const user = await userByClerkId(ctx, identity.subject);
-    return user === null ? null : toUserView(user);
+    return user === null ? null : await toUserView(ctx, user);
   },
 });
 
@@ -67,7 +75,7 @@ export const me = query({
 export const ensure = userMutation({
   args: {},
   returns: vUserView,
-  handler: async (ctx) => toUserView(ctx.user),
+  handler: async (ctx) => await toUserView(ctx, ctx.user),
 });
 
 export const DAILY_CAPACITY_RANGE = { min: 5, max: 1440 } as const;
@@ -95,7 +103,7 @@ export const updateSettings = userMutation({
       }
       patch.timezone = args.timezone;
       // The daily jobs follow the user's new midnight from now on.
-      patch.nextDailyAt = nextLocalMidnight(Date.now(), args.timezone);
+      await rescheduleForTimezone(ctx, ctx.user, args.timezone, Date.now());
     }
     if (args.dailyCapacityMinutes !== undefined) {
       const minutes = args.dailyCapacityMinutes;
@@ -107,7 +115,7 @@ export const updateSettings = userMutation({
       patch.dailyCapacityMinutes = minutes;
     }
     await ctx.db.patch("users", ctx.user._id, patch);
-    return toUserView({ ...ctx.user, ...patch });
+    return await toUserView(ctx, { ...ctx.user, ...patch });
   },
 });
 

@@ -7,11 +7,12 @@ import { KEEP_ALL_DAYS, KEEP_DAILY_DAYS, isRetentionDue, pruneDecision, type Pru
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { markLifeStatesPruned, scheduleForWrite } from "./schedule";
 
 // ---------------------------------------------------------------------------------------
 // LifeState pruning, incremental
 //
-// users.lifeStatesPrunedAt is the watermark: the `now` of the user's last completed prune.
+// dailySchedules.lifeStatesPrunedAt (model/schedule.ts) is the watermark: the `now` of the user's last completed prune.
 // After a prune at W the history satisfies §7 at W, and pruning composes (pruning at W then
 // at N equals pruning at N), so at N only the snapshots that crossed a tier line since W
 // can change: those now older than 7 days and those now older than 365 days. A night reads
@@ -109,11 +110,6 @@ async function pruneRows(ctx: MutationCtx, rows: readonly Doc<"lifeStates">[], n
   return key;
 }
 
-/** Moves the watermark forward (never back: a late page of an older run must not undo a newer one). */
-async function markPruned(ctx: MutationCtx, user: Doc<"users">, now: number) {
-  if ((user.lifeStatesPrunedAt ?? -Infinity) < now) await ctx.db.patch("users", user._id, { lifeStatesPrunedAt: now });
-}
-
 /**
  * Prunes one user at `now` inline, window by window, while each fits what is left of
  * PRUNE_INLINE_SNAPSHOTS (one index range each). Returns null when done (the watermark
@@ -121,8 +117,10 @@ async function markPruned(ctx: MutationCtx, user: Doc<"users">, now: number) {
  * the watermark is already at or past `now` (a second run of the night).
  */
 export async function pruneUserInline(ctx: MutationCtx, user: Doc<"users">, now: number): Promise<PruneProgress | null> {
-  if (user.lifeStatesPrunedAt !== undefined && user.lifeStatesPrunedAt >= now) return null;
-  const windows = pruneWindows(user.lifeStatesPrunedAt, now);
+  const schedule = await scheduleForWrite(ctx, user, now);
+  const watermark = schedule.lifeStatesPrunedAt;
+  if (watermark !== undefined && watermark >= now) return null;
+  const windows = pruneWindows(watermark, now);
   let budget = PRUNE_INLINE_SNAPSHOTS;
   for (const [index, window] of windows.entries()) {
     const rows = await newestFirst(ctx, user._id, window).take(budget + 1);
@@ -130,7 +128,7 @@ export async function pruneUserInline(ctx: MutationCtx, user: Doc<"users">, now:
     budget -= rows.length;
     await pruneRows(ctx, rows, now, await keyAbove(ctx, user._id, window));
   }
-  await markPruned(ctx, user, now);
+  await markLifeStatesPruned(ctx, schedule, now);
   return null;
 }
 
@@ -153,7 +151,7 @@ export async function prunePage(
     if (!page.isDone) return { windows: progress.windows, cursor: page.continueCursor, key };
     if (rest.length > 0) return { windows: rest, cursor: null, key: null };
   }
-  await markPruned(ctx, user, now);
+  await markLifeStatesPruned(ctx, await scheduleForWrite(ctx, user, now), now);
   return null;
 }
 

@@ -1,11 +1,12 @@
 // Who the caller is, and the one upsert that both the Clerk webhook and the sign-up race
 // path use, so exactly one `users` row exists per Clerk id whichever arrives first.
 import type { UserIdentity } from "convex/server";
-import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
-import { nextLocalMidnight } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../errors";
+import { createGrowthState } from "./growth";
+import { createProgressState } from "./progress";
+import { createSchedule } from "./schedule";
 
 export const DEFAULT_TIMEZONE = "UTC";
 export const DEFAULT_DAILY_CAPACITY_MINUTES = 60;
@@ -49,7 +50,9 @@ export type ClerkProfile = {
 
 /**
  * Inserts or updates the user for a Clerk id. Profile fields only move forward in Clerk
- * time: an event older than the one applied (out-of-order delivery) changes nothing.
+ * time: an event older than the one applied (out-of-order delivery) changes nothing. A new
+ * user gets their per-user state documents in the same transaction (growth, progress and
+ * the daily schedule, which the hourly rollover finds them by).
  */
 export async function upsertFromClerk(
   ctx: MutationCtx,
@@ -58,7 +61,7 @@ export async function upsertFromClerk(
 ): Promise<Id<"users">> {
   const existing = await userByClerkId(ctx, profile.clerkId);
   if (existing === null) {
-    return await ctx.db.insert("users", {
+    const userId = await ctx.db.insert("users", {
       clerkId: profile.clerkId,
       email: profile.email,
       displayName: profile.displayName,
@@ -68,12 +71,14 @@ export async function upsertFromClerk(
       tier: "free",
       timezone: DEFAULT_TIMEZONE,
       dailyCapacityMinutes: DEFAULT_DAILY_CAPACITY_MINUTES,
-      essence: 0,
-      streakDays: 0,
-      growthProfile: EMPTY_GROWTH_PROFILE,
       clerkUpdatedAt: profile.updatedAt,
-      nextDailyAt: nextLocalMidnight(now, DEFAULT_TIMEZONE),
     });
+    await Promise.all([
+      createGrowthState(ctx, userId),
+      createProgressState(ctx, userId),
+      createSchedule(ctx, userId, DEFAULT_TIMEZONE, now),
+    ]);
+    return userId;
   }
   if (profile.updatedAt <= existing.clerkUpdatedAt) return existing._id;
   await ctx.db.patch("users", existing._id, {
