@@ -110,7 +110,7 @@ export const USER_OPERATIONS: Operation[] = [
 ];
 
 /** A model answer as the pipeline would apply it (sanitized against the active set). */
-async function typicalTurn(w: World) {
+export async function typicalTurn(w: World) {
   const { stars } = await w.user.query(api.stars.constellation, {});
   const catalog = await w.user.query(api.skills.catalog, {});
   const [a, b, c] = stars;
@@ -180,7 +180,7 @@ export const JOB_OPERATIONS: Operation[] = [
     name: "jobs.pruneLifeStatesUsers (steady state)",
     kind: "job",
     // Reads the snapshots that crossed the 7-day and 365-day lines since the last night
-    // (a watermark on users): a 10-day history has none at the 365-day line.
+    // (a watermark in the user's dailySchedules row): a 10-day history has none at the 365-day line.
     claim: "linear-in-active-past-a-year",
     measure: async (w) => {
       const prune = (now: number) =>
@@ -239,7 +239,7 @@ export async function runBench(options: {
   const notes = [
     "convex-test evaluates an index range by iterating every document of its in-memory database, so wall time grows with the database even when the documents read do not; on Convex an index range costs what it returns. Read the counts, not the milliseconds.",
     "Measured on a shared 2-CPU machine (other test runs in parallel): wall times are noisy; counts are exact and deterministic.",
-    "jobs.pruneLifeStatesUsers is incremental (model/retention.ts): users.lifeStatesPrunedAt holds the `now` of the user's last prune, and a night streams only [watermark − 7 d − 1 d, now − 7 d) and [watermark − 365 d − 7 d, now − 365 d) plus the snapshot just above each window, whatever the account's age. Its claim is judged past a year of history (1,000 and 10,000 must read exactly the same); the 10-day account reads less because nothing of it is at the 365-day line yet. The first prune of a user (no watermark) streams the whole history once; the bench measures the second night.",
+    "jobs.pruneLifeStatesUsers is incremental (model/retention.ts): dailySchedules.lifeStatesPrunedAt holds the `now` of the user's last prune, and a night streams only [watermark − 7 d − 1 d, now − 7 d) and [watermark − 365 d − 7 d, now − 365 d) plus the snapshot just above each window, whatever the account's age. Its claim is judged past a year of history (1,000 and 10,000 must read exactly the same); the 10-day account reads less because nothing of it is at the 365-day line yet. The first prune of a user (no watermark) streams the whole history once; the bench measures the second night.",
     "Not measured per user: jobs.expireExperiments (one page per status of due offers, whoever owns them), jobs.archiveConversationsBatch and conversations.abandonIdleBatch (per due conversation; archiving deletes a conversation's messages by design, MESSAGES_PER_STEP per step).",
     "Jobs are measured on their second night: the first run over seeded history does one-off work (pruning thousands of seeded snapshots).",
   ];

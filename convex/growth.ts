@@ -14,6 +14,7 @@ import {
   REBUILD_EVENTS_PER_PAGE,
   beginGrowthRebuild,
   entityAggregates,
+  growthStateOf,
   nonDormantConnectionCount,
   rebuildGrowthPage,
   recordGrowth,
@@ -81,16 +82,19 @@ const vStarCard = vCardStar.extend({ starId: v.id("stars"), ...entitySummaryFiel
 const vGrowthEventInput = schema.tables.growthEvents.validator.omit("userId", "createdAt");
 void (true satisfies Same<GrowthEventInput, Infer<typeof vGrowthEventInput>>);
 
-/** The caller's six dimensions with activation and mastery. */
+/** The caller's six dimensions with activation and mastery (their growthStates row). */
 export const profile = userQuery({
   args: {},
   returns: vProfileView,
-  handler: async (ctx) => ({
-    rulesVersion: GROWTH_RULES.version,
-    dimensions: profileView(ctx.user.growthProfile),
-    activeDimensions: activeDimensions(ctx.user.growthProfile),
-    rebuilding: ctx.user.growthRebuildId !== undefined,
-  }),
+  handler: async (ctx) => {
+    const { growthProfile, growthRebuildId } = await growthStateOf(ctx, ctx.user);
+    return {
+      rulesVersion: GROWTH_RULES.version,
+      dimensions: profileView(growthProfile),
+      activeDimensions: activeDimensions(growthProfile),
+      rebuilding: growthRebuildId !== undefined,
+    };
+  },
 });
 
 /** One entity's scores per dimension, last source and evolution state. */

@@ -7,7 +7,7 @@
 // docs/trajectory-api.md ("Jobs") has the table: schedule, work, idempotency key.
 import { v } from "convex/values";
 import { RETENTION_MS } from "../src/mechanics/retention";
-import { DAY, addDays, localDate, nextLocalMidnight, startOfLocalDate } from "../src/time";
+import { DAY, addDays, localDate, startOfLocalDate } from "../src/time";
 import { internal } from "./_generated/api";
 import { logDryRun, pageAndFanOut, readRange, vCursor, vDryRun, withinBudget } from "./model/batching";
 import type { Id } from "./_generated/dataModel";
@@ -15,6 +15,7 @@ import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
 import { snapshotLifeState } from "./model/lifeStates";
+import { dueSchedules, isDailyDue, markRolledOver, scheduleOf } from "./model/schedule";
 import {
   ARCHIVABLE_STATUSES,
   MESSAGES_PER_STEP,
@@ -37,7 +38,7 @@ const vNow = v.optional(v.number());
 // Daily rollover (hourly): for each user whose local date has turned, the velocity and
 // momentum of their walking journeys for the date just closed, then the daily snapshot.
 
-/** Cron target: the users due (users.by_next_daily: nextDailyAt ≤ now), a page at a time. */
+/** Cron target: the users due (dailySchedules.by_next_daily: nextDailyAt ≤ now), a page at a time. */
 export const dailyRollover = internalMutation({
   args: { now: vNow, cursor: vCursor },
   returns: v.null(),
@@ -45,11 +46,8 @@ export const dailyRollover = internalMutation({
     const now = args.now ?? Date.now();
     await pageAndFanOut({
       cursor: args.cursor,
-      page: (options) =>
-        ctx.db
-          .query("users")
-          .withIndex("by_next_daily", (q) => q.lte("nextDailyAt", now))
-          .paginate(options),
+      page: (options) => dueSchedules(ctx, now).paginate(options),
+      item: (schedule) => schedule.userId,
       batch: (userIds) => ctx.scheduler.runAfter(0, internal.jobs.dailyRolloverUsers, { userIds, now }),
       next: (cursor) => ctx.scheduler.runAfter(0, internal.jobs.dailyRollover, { now, cursor }),
     });
@@ -76,17 +74,16 @@ export const dailyRolloverUsers = internalMutation({
 
 /**
  * One user's rollover at `now`. Skipped when `nextDailyAt` is still ahead (done already).
- * Velocity is keyed by journeys.lastVelocityDate, the snapshot by users.lastDailyDate (the
- * local date it was taken on); then nextDailyAt moves to the next local midnight. The
- * walking journeys and one range of recent offers are read once and serve both steps. An
- * account pending deletion only moves nextDailyAt.
+ * Velocity is keyed by journeys.lastVelocityDate, the snapshot by dailySchedules.lastDailyDate
+ * (the local date it was taken on); then nextDailyAt moves to the next local midnight
+ * (model/schedule.ts). The walking journeys and one range of recent offers are read once and
+ * serve both steps. An account pending deletion only moves nextDailyAt. Writes no users row.
  */
 async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number): Promise<void> {
-  const user = await ctx.db.get("users", userId);
-  if (user === null || user.nextDailyAt > now) return;
-  const nextDailyAt = nextLocalMidnight(now, user.timezone);
+  const [user, schedule] = await Promise.all([ctx.db.get("users", userId), scheduleOf(ctx, userId)]);
+  if (user === null || schedule === null || !isDailyDue(schedule, now)) return;
   if (user.deletionRequestedAt !== undefined) {
-    await ctx.db.patch("users", userId, { nextDailyAt });
+    await markRolledOver(ctx, schedule, user.timezone, now);
     return;
   }
   const today = localDate(now, user.timezone);
@@ -104,8 +101,8 @@ async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number):
   );
   const offers = await recentOffers(ctx, userId, since);
   for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
-  if (user.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
-  await ctx.db.patch("users", userId, { nextDailyAt, lastDailyDate: today });
+  if (schedule.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+  await markRolledOver(ctx, schedule, user.timezone, now, today);
 }
 
 // ---------------------------------------------------------------------------------------

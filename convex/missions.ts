@@ -53,7 +53,7 @@ export const complete = userMutation({
     essence: v.number(),
     localDate: v.string(),
     day: vDayProgress,
-    /** The user's streak after this completion (users.streakDays). */
+    /** The user's streak after this completion (progressStates.streakDays). */
     streakDays: v.number(),
   }),
   handler: async (ctx, { missionId }) => {

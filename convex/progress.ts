@@ -9,7 +9,7 @@ import { addDays } from "../src/time";
 import { invalidArgument } from "./errors";
 import { userQuery } from "./functions";
 import { clientInstant } from "./model/clientInput";
-import { HISTORY_MAX_DAYS, calendarAt, dayProgressOf, dayRow, dayRows } from "./model/progress";
+import { HISTORY_MAX_DAYS, calendarAt, dayProgressOf, dayRow, dayRows, progressStateOf } from "./model/progress";
 import schema from "./schema";
 import { type Same } from "./validators";
 
@@ -60,7 +60,7 @@ export const streak = userQuery({
   }),
   handler: async (ctx, { now }) => {
     const calendar = calendarAt(ctx.user, clientInstant("now", now));
-    const { lastActiveDate, streakDays } = ctx.user;
+    const { lastActiveDate, streakDays } = await progressStateOf(ctx, ctx.user);
     const last = lastActiveDate === undefined ? null : { lastActiveDate, streakDays };
     return { streakDays: currentStreak(last, calendar.localDate), lastActiveDate, ...calendar };
   },

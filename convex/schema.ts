@@ -34,7 +34,10 @@ import {
 
 export default defineSchema({
   // Written by the Clerk webhook and the sign-up race path (model/users.ts upsertFromClerk);
-  // settings by users.updateSettings. Deleted last by the account erasure job.
+  // settings by users.updateSettings, phase by conversations and journeys, deletion by
+  // model/privacy.ts. Deleted last by the account erasure job. Every call reads this row
+  // (convex/functions.ts), so nothing fast-changing lives here: counters and job bookkeeping
+  // are in the per-user state documents below (docs/architecture.md "The users row stays quiet").
   users: defineTable({
     clerkId: v.string(),
     email: v.string(),
@@ -48,30 +51,64 @@ export default defineSchema({
     subscriptionEndsAt: v.optional(v.number()),
     timezone: v.string(),
     dailyCapacityMinutes: v.number(),
-    essence: v.number(),
-    streakDays: v.number(),
-    lastActiveDate: v.optional(v.string()),
-    growthProfile: vGrowthProfile,
     deletionRequestedAt: v.optional(v.number()),
     deletionJobId: v.optional(v.id("_scheduled_functions")),
     /** `updated_at` of the newest Clerk event applied (out-of-order deliveries are ignored). */
     clerkUpdatedAt: v.number(),
-    /** Next local midnight: when the daily per-user jobs (LifeState, velocity) are due. */
-    nextDailyAt: v.number(),
-    /** Local date of the last daily snapshot, so a job run twice on a day does nothing. */
+    // Deprecated, never written: moved to progressStates, growthStates and dailySchedules.
+    // Read only as the fallback for a row not yet migrated; migrations:quietUsersRow copies
+    // them out and clears them, after which a later change drops them from the schema.
+    essence: v.optional(v.number()),
+    streakDays: v.optional(v.number()),
+    lastActiveDate: v.optional(v.string()),
+    growthProfile: v.optional(vGrowthProfile),
+    growthRebuildId: v.optional(v.number()),
+    nextDailyAt: v.optional(v.number()),
     lastDailyDate: v.optional(v.string()),
+    lifeStatesPrunedAt: v.optional(v.number()),
+  })
+    .index("by_clerk", ["clerkId"])
+    .index("by_email", ["email"])
+    .index("by_deletion_requested", ["deletionRequestedAt"]),
+
+  // Per-user state documents: one row per user (index by_user, at most one row by
+  // construction), created with the user (model/users.ts upsertFromClerk), deleted by account
+  // erasure. Each is read only by the functions that show or use its numbers, so a write
+  // re-runs only the live queries whose answer it can change.
+
+  // The six-dimension growth profile (MECHANICS §4). Written by model/growth.ts: every growth
+  // event and growth.rebuild.
+  growthStates: defineTable({
+    userId: v.id("users"),
+    growthProfile: vGrowthProfile,
     /**
      * Set while growth.rebuild replays the ledger (model/growth.ts): appends then write only
      * the ledger, and the rebuild's last page folds them in, so nothing is counted twice.
      */
     growthRebuildId: v.optional(v.number()),
+  }).index("by_user", ["userId"]),
+
+  // Essence and streak (MECHANICS §5). Written by model/progress.ts on mission completion.
+  progressStates: defineTable({
+    userId: v.id("users"),
+    essence: v.number(),
+    streakDays: v.number(),
+    lastActiveDate: v.optional(v.string()),
+  }).index("by_user", ["userId"]),
+
+  // When the user's daily jobs are due. Written only by model/schedule.ts: the hourly
+  // rollover, the nightly LifeState prune and a time-zone change. No public function reads it.
+  dailySchedules: defineTable({
+    userId: v.id("users"),
+    /** Next local midnight: when the daily per-user jobs (LifeState, velocity) are due. */
+    nextDailyAt: v.number(),
+    /** Local date of the last daily snapshot, so a job run twice on a day does nothing. */
+    lastDailyDate: v.optional(v.string()),
     /** `now` of the last completed LifeState prune: the next night streams only what crossed a tier line since (model/retention.ts). */
     lifeStatesPrunedAt: v.optional(v.number()),
   })
-    .index("by_clerk", ["clerkId"])
-    .index("by_email", ["email"])
-    .index("by_next_daily", ["nextDailyAt"])
-    .index("by_deletion_requested", ["deletionRequestedAt"]),
+    .index("by_user", ["userId"])
+    .index("by_next_daily", ["nextDailyAt"]),
 
   // Written only by model/stars.ts (create, reinforce, decay, drain) and stars.edit/dismiss.
   // Never deleted except by account erasure: dormant stars keep their history.

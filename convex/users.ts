@@ -4,28 +4,50 @@ import { verifyWebhook, type WebhookEvent } from "@clerk/backend/webhooks";
 import { v } from "convex/values";
 import { z } from "zod";
 import { TEXT_BOUNDS, fitsBound } from "../src/text";
-import { DAY, isValidTimeZone, nextLocalMidnight } from "../src/time";
+import { DAY, isValidTimeZone } from "../src/time";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { env, httpAction, internalMutation, internalQuery, query } from "./_generated/server";
+import { env, httpAction, internalMutation, internalQuery, query, type QueryCtx } from "./_generated/server";
 import { invalidArgument } from "./errors";
 import { userMutation } from "./functions";
 import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
 import { userText } from "./model/clientInput";
+import { growthStateOf } from "./model/growth";
 import { requestAccountDeletion } from "./model/privacy";
+import { progressStateOf } from "./model/progress";
+import { rescheduleForTimezone } from "./model/schedule";
 import { boundedProfile, getIdentityOrThrow, upsertFromClerk, userByClerkId } from "./model/users";
 import schema from "./schema";
 import { mapperOf } from "./validators";
 
 /**
- * The caller's account as a client sees it: a chosen list (the row also holds the Clerk id,
- * job ids and job bookkeeping, none of which leaves the server).
+ * The account fields of the users row a client sees: a chosen list (the row also holds the
+ * Clerk id, job ids and deprecated job bookkeeping, none of which leaves the server).
  */
-export const vUserView = doc(schema, "users").pick(
+const vUserRowView = doc(schema, "users").pick(
   "_id", "email", "displayName", "createdAt", "currentPhase", "mirrorDay", "tier", "subscriptionEndsAt",
-  "timezone", "dailyCapacityMinutes", "essence", "streakDays", "lastActiveDate", "growthProfile", "deletionRequestedAt",
+  "timezone", "dailyCapacityMinutes", "deletionRequestedAt",
 );
-const toUserView = mapperOf(vUserView);
+const toUserRowView = mapperOf(vUserRowView);
+
+/** The caller as a client sees them: the account, plus essence, streak and growth profile from their state documents. */
+export const vUserView = v.object({
+  ...vUserRowView.fields,
+  ...schema.tables.progressStates.validator.pick("essence", "streakDays", "lastActiveDate").fields,
+  ...schema.tables.growthStates.validator.pick("growthProfile").fields,
+});
+
+/** The view re-runs when essence, streak or profile move, because it shows them. */
+async function toUserView(ctx: QueryCtx, user: Doc<"users">) {
+  const [progress, growth] = await Promise.all([progressStateOf(ctx, user), growthStateOf(ctx, user)]);
+  return {
+    ...toUserRowView(user),
+    essence: progress.essence,
+    streakDays: progress.streakDays,
+    ...(progress.lastActiveDate === undefined ? {} : { lastActiveDate: progress.lastActiveDate }),
+    growthProfile: growth.growthProfile,
+  };
+}
 
 /**
  * The caller, or null until the account exists. Built on the raw `query` on purpose:
@@ -37,7 +59,7 @@ export const me = query({
   handler: async (ctx) => {
     const identity = await getIdentityOrThrow(ctx);
     const user = await userByClerkId(ctx, identity.subject);
-    return user === null ? null : toUserView(user);
+    return user === null ? null : await toUserView(ctx, user);
   },
 });
 
@@ -45,7 +67,7 @@ export const me = query({
 export const ensure = userMutation({
   args: {},
   returns: vUserView,
-  handler: async (ctx) => toUserView(ctx.user),
+  handler: async (ctx) => await toUserView(ctx, ctx.user),
 });
 
 export const DAILY_CAPACITY_RANGE = { min: 5, max: 1440 } as const;
@@ -68,7 +90,7 @@ export const updateSettings = userMutation({
       }
       patch.timezone = args.timezone;
       // The daily jobs follow the user's new midnight from now on.
-      patch.nextDailyAt = nextLocalMidnight(Date.now(), args.timezone);
+      await rescheduleForTimezone(ctx, ctx.user, args.timezone, Date.now());
     }
     if (args.dailyCapacityMinutes !== undefined) {
       const minutes = args.dailyCapacityMinutes;
@@ -80,7 +102,7 @@ export const updateSettings = userMutation({
       patch.dailyCapacityMinutes = minutes;
     }
     await ctx.db.patch("users", ctx.user._id, patch);
-    return toUserView({ ...ctx.user, ...patch });
+    return await toUserView(ctx, { ...ctx.user, ...patch });
   },
 });
 

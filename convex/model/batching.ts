@@ -125,17 +125,19 @@ export async function fanOut<T>(
 }
 
 /** One paged job's driver transaction, declared (see pageAndFanOut). */
-export interface PagedJob<Row extends { _id: string }> {
+export interface PagedJob<Row extends { _id: string }, Item = Row["_id"]> {
   /** The driver's argument: where the previous page stopped. */
   cursor: string | null | undefined;
   /** Reads one page of the rows to visit (an index range's `paginate(options)`). */
   page: (options: PaginationOptions) => Promise<PaginationResult<Row>>;
   /** Which rows of a page get work (default: all); decided from the row in memory. */
   select?: (row: Row) => boolean;
-  /** Ids per batch; default BATCH_SIZE. */
+  /** What a worker is handed for a row (default: the row's id, e.g. a schedule's userId instead). */
+  item?: (row: Row) => Item;
+  /** Items per batch; default BATCH_SIZE. */
   batchSize?: number;
-  /** Schedules the worker for one batch of ids. */
-  batch: (ids: Row["_id"][]) => Promise<unknown>;
+  /** Schedules the worker for one batch of items. */
+  batch: (items: Item[]) => Promise<unknown>;
   /** Schedules the driver again from `cursor`; called only while pages remain. */
   next: (cursor: string) => Promise<unknown>;
 }
@@ -146,11 +148,14 @@ export interface PagedJob<Row extends { _id: string }> {
  * The cursor is a position in the index, so rows the workers move out of the range do not
  * shift the next page. Returns whether the range is exhausted.
  */
-export async function pageAndFanOut<Row extends { _id: string }>(job: PagedJob<Row>): Promise<boolean> {
+export async function pageAndFanOut<Row extends { _id: string }, Item = Row["_id"]>(
+  job: PagedJob<Row, Item>,
+): Promise<boolean> {
   const page = await job.page({ cursor: job.cursor ?? null, numItems: PAGE_SIZE });
   const rows = job.select === undefined ? page.page : page.page.filter(job.select);
+  const itemOf = job.item ?? ((row: Row) => row._id as Item);
   await fanOut(
-    rows.map((row) => row._id),
+    rows.map(itemOf),
     job.batchSize ?? BATCH_SIZE,
     job.batch,
   );

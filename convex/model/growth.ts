@@ -1,6 +1,7 @@
 // The only writer of the growth ledger (MECHANICS §4). Each append updates, in the same
-// transaction, the per-(entity, dimension) aggregate and the user's growthProfile, using
-// the same fold (src/mechanics/growth.ts applyGrowthEvent) that growth.rebuild replays.
+// transaction, the per-(entity, dimension) aggregate and the user's growth profile (their
+// growthStates row, so the users row every call reads stays quiet), using the same fold
+// (src/mechanics/growth.ts applyGrowthEvent) that growth.rebuild replays.
 import { EMPTY_GROWTH_PROFILE, GROWTH_DIMENSIONS } from "../../src/domain";
 import type {
   Domain,
@@ -26,6 +27,50 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidArgument, notFound } from "../errors";
 import { loadOwned } from "./userTables";
 
+// ---------------------------------------------------------------------------------------
+// The growth state document (one per user): the profile and the rebuild mark
+
+export type GrowthState = Pick<Doc<"growthStates">, "growthProfile" | "growthRebuildId">;
+
+/** The user's growthStates row, or null for a users row not migrated yet. */
+export async function growthStateRow(ctx: QueryCtx, userId: Id<"users">): Promise<Doc<"growthStates"> | null> {
+  return await ctx.db
+    .query("growthStates")
+    .withIndex("by_user", (q) => q.eq("userId", userId))
+    .unique();
+}
+
+/** The growth fields a users row from before the state documents carries (migrations:quietUsersRow). */
+export function legacyGrowthState(user: Doc<"users">): Omit<Doc<"growthStates">, "_id" | "_creationTime"> {
+  return {
+    userId: user._id,
+    growthProfile: user.growthProfile ?? { ...EMPTY_GROWTH_PROFILE },
+    growthRebuildId: user.growthRebuildId,
+  };
+}
+
+/** A new user's growth state: every dimension at 0. */
+export async function createGrowthState(ctx: MutationCtx, userId: Id<"users">): Promise<void> {
+  await ctx.db.insert("growthStates", { userId, growthProfile: { ...EMPTY_GROWTH_PROFILE } });
+}
+
+/** The user's profile and rebuild mark (growth.profile, the LifeState). */
+export async function growthStateOf(ctx: QueryCtx, user: Doc<"users">): Promise<GrowthState> {
+  return (await growthStateRow(ctx, user._id)) ?? legacyGrowthState(user);
+}
+
+/** The row to write, created from the legacy fields of a users row not migrated yet; null when the user is gone. */
+async function growthStateForWrite(ctx: MutationCtx, userId: Id<"users">): Promise<Doc<"growthStates"> | null> {
+  const row = await growthStateRow(ctx, userId);
+  if (row !== null) return row;
+  const user = await ctx.db.get("users", userId);
+  if (user === null) return null;
+  return await ctx.db.get("growthStates", await ctx.db.insert("growthStates", legacyGrowthState(user)));
+}
+
+// ---------------------------------------------------------------------------------------
+// Appends
+
 /** One ledger row to append (userId and createdAt are stamped by recordGrowth). */
 export type GrowthEventInput = Omit<GrowthEvent, "createdAt">;
 
@@ -42,7 +87,7 @@ export function growthEventsFor(
 /**
  * Appends events in order and keeps both aggregates exact. Refuses the whole batch
  * (nothing written) if any delta is not finite or exceeds |1|. While a rebuild runs
- * (users.growthRebuildId set) only the ledger is written: the rebuild replays to the end
+ * (growthStates.growthRebuildId set) only the ledger is written: the rebuild replays to the end
  * of the ledger and folds these events in, in ledger order.
  */
 export async function recordGrowth(
@@ -57,10 +102,10 @@ export async function recordGrowth(
       throw invalidArgument(`growth delta must be finite with |delta| <= 1, got ${event.delta}`);
     }
   }
-  const user = await ctx.db.get("users", userId);
-  if (user === null) throw new Error(`recordGrowth: user ${userId} does not exist`);
-  const rebuilding = user.growthRebuildId !== undefined;
-  let profile = user.growthProfile;
+  const state = await growthStateForWrite(ctx, userId);
+  if (state === null) throw new Error(`recordGrowth: user ${userId} does not exist`);
+  const rebuilding = state.growthRebuildId !== undefined;
+  let profile = state.growthProfile;
   for (const input of events) {
     const event: GrowthEvent = { ...input, createdAt: now };
     await ctx.db.insert("growthEvents", { userId, ...event });
@@ -71,7 +116,7 @@ export async function recordGrowth(
     else await ctx.db.patch("growthProgress", current._id, next);
     profile = applyToProfile(profile, event);
   }
-  if (!rebuilding) await ctx.db.patch("users", userId, { growthProfile: profile });
+  if (!rebuilding) await ctx.db.patch("growthStates", state._id, { growthProfile: profile });
   return events.length;
 }
 
@@ -225,7 +270,7 @@ export async function resolveOwnedEntity(
 // Rebuild (growth.rebuild): recompute every aggregate and the profile from the ledger.
 //
 // Design: zero, then replay in place, paged through the scheduler.
-// 1. begin: mark the user (growthRebuildId) and zero the profile, in one transaction.
+// 1. begin: mark the user's growth state (growthRebuildId) and zero the profile, in one transaction.
 //    From then on recordGrowth appends to the ledger only.
 // 2. zero pages: delete the user's growthProgress rows, a page at a time.
 // 3. replay pages: walk growthEvents by_user_created (ledger order) with a cursor, folding
@@ -257,11 +302,11 @@ export async function beginGrowthRebuild(
   now: number,
   restart: boolean,
 ): Promise<number | null> {
-  const user = await ctx.db.get("users", userId);
-  if (user === null) return null;
-  if (user.growthRebuildId !== undefined && !restart) return null;
-  const rebuildId = Math.max(now, (user.growthRebuildId ?? 0) + 1);
-  await ctx.db.patch("users", userId, { growthRebuildId: rebuildId, growthProfile: { ...EMPTY_GROWTH_PROFILE } });
+  const state = await growthStateForWrite(ctx, userId);
+  if (state === null) return null;
+  if (state.growthRebuildId !== undefined && !restart) return null;
+  const rebuildId = Math.max(now, (state.growthRebuildId ?? 0) + 1);
+  await ctx.db.patch("growthStates", state._id, { growthRebuildId: rebuildId, growthProfile: { ...EMPTY_GROWTH_PROFILE } });
   return rebuildId;
 }
 
@@ -273,8 +318,8 @@ export async function rebuildGrowthPage(
   step: RebuildStep,
   pageSize: number,
 ): Promise<RebuildStep | null> {
-  const user = await ctx.db.get("users", userId);
-  if (user === null || user.growthRebuildId !== rebuildId) return null; // erased, or restarted
+  const state = await growthStateRow(ctx, userId);
+  if (state === null || state.growthRebuildId !== rebuildId) return null; // erased, or restarted
   if (step.phase === "zero") {
     const size = Math.min(pageSize, REBUILD_ROWS_PER_ZERO_PAGE);
     const rows = await ctx.db
@@ -288,12 +333,12 @@ export async function rebuildGrowthPage(
     .query("growthEvents")
     .withIndex("by_user_created", (q) => q.eq("userId", userId))
     .paginate({ cursor: step.cursor, numItems: Math.min(pageSize, REBUILD_EVENTS_PER_PAGE) });
-  const profile = await replayEvents(ctx, userId, page.page, user.growthProfile);
+  const profile = await replayEvents(ctx, userId, page.page, state.growthProfile);
   if (page.isDone) {
-    await ctx.db.patch("users", userId, { growthProfile: profile, growthRebuildId: undefined });
+    await ctx.db.patch("growthStates", state._id, { growthProfile: profile, growthRebuildId: undefined });
     return null;
   }
-  await ctx.db.patch("users", userId, { growthProfile: profile });
+  await ctx.db.patch("growthStates", state._id, { growthProfile: profile });
   return { phase: "replay", cursor: page.continueCursor };
 }
 

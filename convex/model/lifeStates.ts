@@ -17,6 +17,7 @@ import { DAY, addDays, localDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { OPEN_OFFER_WINDOW_MS, openAt, recentOffers } from "./experiments";
+import { growthStateOf } from "./growth";
 import { walkingJourneys } from "./journeys";
 
 /**
@@ -164,11 +165,12 @@ export async function snapshotLifeState(
   source: Doc<"lifeStates">["source"],
   preloaded?: PreloadedJourneys,
 ): Promise<Doc<"lifeStates">> {
-  const [journeys, offers, events, { stars, complete }] = await Promise.all([
+  const [journeys, offers, events, { stars, complete }, { growthProfile }] = await Promise.all([
     preloaded?.walking ?? walkingJourneys(ctx, user._id),
     preloaded?.offers ?? recentOffers(ctx, user._id, now - OPEN_OFFER_WINDOW_MS),
     recentGrowthEvents(ctx, user._id, now),
     nonDormantStars(ctx, user._id),
+    growthStateOf(ctx, user),
   ]);
   const [gravity, loadL] = await Promise.all([
     gravityOf(ctx, user._id, stars, complete),
@@ -181,7 +183,7 @@ export async function snapshotLifeState(
       gravity,
       load: loadL,
       meanBrightnessByDomain: meanLightBrightnessByDomain(stars),
-      growthProfile: user.growthProfile,
+      growthProfile,
     },
     now,
   );

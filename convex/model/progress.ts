@@ -1,5 +1,6 @@
-// Daily progress and streaks (MECHANICS §5): the only writer of dailyProgress and of
-// users.essence/streakDays/lastActiveDate. Days are the user's local dates (src/time.ts), so
+// Daily progress and streaks (MECHANICS §5): the only writer of dailyProgress and of the
+// progressStates row (essence, streakDays, lastActiveDate; kept off the users row that every
+// call reads, so a completion re-runs only the queries that show them). Days are the user's local dates (src/time.ts), so
 // every user gets their own midnight and DST days have their real length.
 import { applyMissionCompletion, type DayProgress } from "../../src/mechanics/progress";
 import { addDays, daysBetween, localDate, nextLocalMidnight, type LocalDate } from "../../src/time";
@@ -57,12 +58,53 @@ export function dayProgressOf(row: Doc<"dailyProgress"> | null): DayProgress {
   };
 }
 
+// ---------------------------------------------------------------------------------------
+// The progress state document (one per user)
+
+export type ProgressState = Pick<Doc<"progressStates">, "essence" | "streakDays" | "lastActiveDate">;
+
+/** The user's progressStates row, or null for a users row not migrated yet. */
+export async function progressStateRow(ctx: QueryCtx, userId: Id<"users">): Promise<Doc<"progressStates"> | null> {
+  return await ctx.db
+    .query("progressStates")
+    .withIndex("by_user", (q) => q.eq("userId", userId))
+    .unique();
+}
+
+/** The progress fields a users row from before the state documents carries (migrations:quietUsersRow). */
+export function legacyProgressState(user: Doc<"users">): Omit<Doc<"progressStates">, "_id" | "_creationTime"> {
+  return {
+    userId: user._id,
+    essence: user.essence ?? 0,
+    streakDays: user.streakDays ?? 0,
+    lastActiveDate: user.lastActiveDate,
+  };
+}
+
+/** A new user's progress: no essence, no streak. */
+export async function createProgressState(ctx: MutationCtx, userId: Id<"users">): Promise<void> {
+  await ctx.db.insert("progressStates", { userId, essence: 0, streakDays: 0 });
+}
+
+/** The user's essence and stored streak (users.me, progress.streak). */
+export async function progressStateOf(ctx: QueryCtx, user: Doc<"users">): Promise<ProgressState> {
+  return (await progressStateRow(ctx, user._id)) ?? legacyProgressState(user);
+}
+
+async function progressStateForWrite(ctx: MutationCtx, user: Doc<"users">): Promise<Doc<"progressStates">> {
+  const row = await progressStateRow(ctx, user._id);
+  if (row !== null) return row;
+  const created = await ctx.db.get("progressStates", await ctx.db.insert("progressStates", legacyProgressState(user)));
+  if (created === null) throw new Error("progress state vanished inside its own transaction");
+  return created;
+}
+
 export type CompletionOutcome = { localDate: LocalDate; day: DayProgress; essence: number; streakDays: number };
 
 /**
  * Books one mission completion on the user's local date at `now`: the day row (counters,
  * DCI, the streak on the day's first completion, from the previous local date's row) and
- * the user's essence, streakDays and lastActiveDate. lastActiveDate only moves forward: a
+ * the user's progress state (essence, streakDays, lastActiveDate). lastActiveDate only moves forward: a
  * user who moved to an earlier zone and completes "yesterday" keeps the later day's streak.
  */
 export async function bookCompletion(
@@ -83,10 +125,11 @@ export async function bookCompletion(
   if (current === null) await ctx.db.insert("dailyProgress", { userId: user._id, localDate: today, ...day });
   else await ctx.db.patch("dailyProgress", current._id, day);
 
-  const movesForward = user.lastActiveDate === undefined || daysBetween(user.lastActiveDate, today) >= 0;
-  const essence = user.essence + completion.essence;
-  const streakDays = movesForward ? day.streakDays : user.streakDays;
-  await ctx.db.patch("users", user._id, {
+  const state = await progressStateForWrite(ctx, user);
+  const movesForward = state.lastActiveDate === undefined || daysBetween(state.lastActiveDate, today) >= 0;
+  const essence = state.essence + completion.essence;
+  const streakDays = movesForward ? day.streakDays : state.streakDays;
+  await ctx.db.patch("progressStates", state._id, {
     essence,
     ...(movesForward ? { streakDays, lastActiveDate: today } : {}),
   });

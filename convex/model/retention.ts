@@ -7,11 +7,12 @@ import { KEEP_ALL_DAYS, KEEP_DAILY_DAYS, isRetentionDue, pruneDecision, type Pru
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { lifeStatesPrunedAt, markLifeStatesPruned, scheduleForWrite } from "./schedule";
 
 // ---------------------------------------------------------------------------------------
 // LifeState pruning, incremental
 //
-// users.lifeStatesPrunedAt is the watermark: the `now` of the user's last completed prune.
+// dailySchedules.lifeStatesPrunedAt (model/schedule.ts) is the watermark: the `now` of the user's last completed prune.
 // After a prune at W the history satisfies §7 at W, and pruning composes (pruning at W then
 // at N equals pruning at N), so at N only the snapshots that crossed a tier line since W
 // can change: those now older than 7 days and those now older than 365 days. A night reads
@@ -128,11 +129,6 @@ async function pruneRows(
   return key;
 }
 
-/** Moves the watermark forward (never back: a late page of an older run must not undo a newer one). */
-async function markPruned(ctx: MutationCtx, user: Doc<"users">, now: number) {
-  if ((user.lifeStatesPrunedAt ?? -Infinity) < now) await ctx.db.patch("users", user._id, { lifeStatesPrunedAt: now });
-}
-
 /**
  * Prunes one user at `now` inline, window by window, while each fits what is left of
  * PRUNE_INLINE_SNAPSHOTS (one index range each). Returns null when done (the watermark
@@ -145,8 +141,9 @@ export async function pruneUserInline(
   now: number,
   tally: PruneTally,
 ): Promise<PruneProgress | null> {
-  if (user.lifeStatesPrunedAt !== undefined && user.lifeStatesPrunedAt >= now) return null;
-  const windows = pruneWindows(user.lifeStatesPrunedAt, now);
+  const watermark = await lifeStatesPrunedAt(ctx, user);
+  if (watermark !== undefined && watermark >= now) return null;
+  const windows = pruneWindows(watermark, now);
   let budget = PRUNE_INLINE_SNAPSHOTS;
   for (const [index, window] of windows.entries()) {
     const rows = await newestFirst(ctx, user._id, window).take(budget + 1);
@@ -154,7 +151,7 @@ export async function pruneUserInline(
     budget -= rows.length;
     await pruneRows(ctx, rows, now, await keyAbove(ctx, user._id, window), tally);
   }
-  if (!tally.dryRun) await markPruned(ctx, user, now);
+  if (!tally.dryRun) await markLifeStatesPruned(ctx, await scheduleForWrite(ctx, user, now), now);
   return null;
 }
 
@@ -178,7 +175,7 @@ export async function prunePage(
     if (!page.isDone) return { windows: progress.windows, cursor: page.continueCursor, key };
     if (rest.length > 0) return { windows: rest, cursor: null, key: null };
   }
-  if (!tally.dryRun) await markPruned(ctx, user, now);
+  if (!tally.dryRun) await markLifeStatesPruned(ctx, await scheduleForWrite(ctx, user, now), now);
   return null;
 }
 

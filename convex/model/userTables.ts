@@ -36,6 +36,9 @@ export const USER_TABLES = {
   dailyProgress: "by_user_date",
   growthEvents: "by_user_created",
   growthProgress: "by_user_entity",
+  growthStates: "by_user",
+  progressStates: "by_user",
+  dailySchedules: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

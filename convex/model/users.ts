@@ -1,12 +1,13 @@
 // Who the caller is, and the one upsert that both the Clerk webhook and the sign-up race
 // path use, so exactly one `users` row exists per Clerk id whichever arrives first.
 import type { UserIdentity } from "convex/server";
-import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
 import { boundText, fitsBound } from "../../src/text";
-import { nextLocalMidnight } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../errors";
+import { createGrowthState } from "./growth";
+import { createProgressState } from "./progress";
+import { createSchedule } from "./schedule";
 
 export const DEFAULT_TIMEZONE = "UTC";
 export const DEFAULT_DAILY_CAPACITY_MINUTES = 60;
@@ -61,7 +62,9 @@ export function boundedProfile(profile: ClerkProfile): ClerkProfile {
 
 /**
  * Inserts or updates the user for a Clerk id. Profile fields only move forward in Clerk
- * time: an event older than the one applied (out-of-order delivery) changes nothing.
+ * time: an event older than the one applied (out-of-order delivery) changes nothing. A new
+ * user gets their per-user state documents in the same transaction (growth, progress and
+ * the daily schedule, which the hourly rollover finds them by).
  */
 export async function upsertFromClerk(
   ctx: MutationCtx,
@@ -72,7 +75,7 @@ export async function upsertFromClerk(
   const profile = boundedProfile(unbounded);
   const existing = await userByClerkId(ctx, profile.clerkId);
   if (existing === null) {
-    return await ctx.db.insert("users", {
+    const userId = await ctx.db.insert("users", {
       clerkId: profile.clerkId,
       email: profile.email,
       displayName: profile.displayName,
@@ -82,12 +85,14 @@ export async function upsertFromClerk(
       tier: "free",
       timezone: DEFAULT_TIMEZONE,
       dailyCapacityMinutes: DEFAULT_DAILY_CAPACITY_MINUTES,
-      essence: 0,
-      streakDays: 0,
-      growthProfile: EMPTY_GROWTH_PROFILE,
       clerkUpdatedAt: profile.updatedAt,
-      nextDailyAt: nextLocalMidnight(now, DEFAULT_TIMEZONE),
     });
+    await Promise.all([
+      createGrowthState(ctx, userId),
+      createProgressState(ctx, userId),
+      createSchedule(ctx, userId, DEFAULT_TIMEZONE, now),
+    ]);
+    return userId;
   }
   if (profile.updatedAt <= existing.clerkUpdatedAt) return existing._id;
   await ctx.db.patch("users", existing._id, {

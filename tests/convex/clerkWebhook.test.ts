@@ -16,6 +16,9 @@ import {
   signedIn,
   svixHeaders,
 } from "../setup";
+import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
+import { nextLocalMidnight } from "../../src/time";
+import { growthStateRow, progressStateRow, scheduleRow } from "../support/userState";
 
 beforeEach(() => {
   process.env.CLERK_WEBHOOK_SIGNING_SECRET = WEBHOOK_SECRET;
@@ -57,10 +60,12 @@ describe("POST /clerk-users-webhook", () => {
       tier: "free",
       timezone: "UTC",
       dailyCapacityMinutes: 60,
-      essence: 0,
-      streakDays: 0,
       clerkUpdatedAt: 1_700_000_000_100,
     });
+    // Its state documents come with it: no essence or growth yet, due at the first UTC midnight.
+    expect(await progressStateRow(t, user!._id)).toMatchObject({ essence: 0, streakDays: 0 });
+    expect((await growthStateRow(t, user!._id)).growthProfile).toEqual(EMPTY_GROWTH_PROFILE);
+    expect((await scheduleRow(t, user!._id)).nextDailyAt).toBe(nextLocalMidnight(user!.createdAt, "UTC"));
     const me = await signedIn(t, clerkId).query(api.users.me, {});
     expect(me?.email).toBe("ada@example.com");
   });

@@ -13,6 +13,7 @@ import {
 import { aggregate, aggregateKey, type GrowthAggregate } from "../../src/mechanics/growth";
 import { DAY } from "../../src/time";
 import { type Backend, countRows, createUser, expectConvexError, newBackend } from "../setup";
+import { patchGrowthState } from "../support/userState";
 
 const T0 = Date.UTC(2025, 2, 1, 9);
 
@@ -85,7 +86,7 @@ async function randomLedger(t: Backend, userId: Id<"users">, seed: number, total
   return written;
 }
 
-type Snapshot = { progress: Record<string, GrowthAggregate>; profile: Doc<"users">["growthProfile"] };
+type Snapshot = { progress: Record<string, GrowthAggregate>; profile: Doc<"growthStates">["growthProfile"] };
 
 async function snapshot(t: Backend, userId: Id<"users">): Promise<Snapshot> {
   return await t.run(async (ctx) => {
@@ -93,13 +94,16 @@ async function snapshot(t: Backend, userId: Id<"users">): Promise<Snapshot> {
       .query("growthProgress")
       .withIndex("by_user_entity", (q) => q.eq("userId", userId))
       .collect();
-    const user = await ctx.db.get("users", userId);
+    const state = await ctx.db
+      .query("growthStates")
+      .withIndex("by_user", (q) => q.eq("userId", userId))
+      .unique();
     const progress: Snapshot["progress"] = {};
     for (const row of rows) {
       const { entityType, entityId, dimKey, score, eventCount, lastEventAt, lastSource } = row;
       progress[aggregateKey(row)] = { entityType, entityId, dimKey, score, eventCount, lastEventAt, lastSource };
     }
-    return { progress, profile: user!.growthProfile };
+    return { progress, profile: state!.growthProfile };
   });
 }
 
@@ -183,7 +187,7 @@ describe("growth.rebuild", () => {
         lastEventAt: 1,
         lastSource: "star_created",
       });
-      await ctx.db.patch("users", user.userId, { growthProfile: { ...live.profile, world_show: 42 } });
+      await patchGrowthState(ctx, user.userId, { growthProfile: { ...live.profile, world_show: 42 } });
     });
     expect(await snapshot(t, user.userId)).not.toStrictEqual(live);
 

@@ -25,8 +25,8 @@ import {
   plainUserDoc,
   rows,
   runJob,
-  userRow,
 } from "../support/trajectory";
+import { patchSchedule, scheduleRow } from "../support/userState";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -53,12 +53,10 @@ describe("daily rollover", () => {
     const leaving = await createUser(t, { timezone: tz });
     const now = rolloverAt("2026-07-15", tz);
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", due.userId, { nextDailyAt: startOfLocalDate("2026-07-15", tz) });
-      await ctx.db.patch("users", notDue.userId, { nextDailyAt: startOfLocalDate("2026-07-16", tz) });
-      await ctx.db.patch("users", leaving.userId, {
-        nextDailyAt: startOfLocalDate("2026-07-15", tz),
-        deletionRequestedAt: now - DAY,
-      });
+      await patchSchedule(ctx, due.userId, { nextDailyAt: startOfLocalDate("2026-07-15", tz) });
+      await patchSchedule(ctx, notDue.userId, { nextDailyAt: startOfLocalDate("2026-07-16", tz) });
+      await patchSchedule(ctx, leaving.userId, { nextDailyAt: startOfLocalDate("2026-07-15", tz) });
+      await ctx.db.patch("users", leaving.userId, { deletionRequestedAt: now - DAY });
     });
     await rollover(t, now);
 
@@ -66,25 +64,25 @@ describe("daily rollover", () => {
     expect(snapshots.map((s) => [s.userId, s.timestamp, s.localDate, s.source])).toEqual([
       [due.userId, now, "2026-07-15", "daily"],
     ]);
-    expect(await userRow(t, due.userId)).toMatchObject({
+    expect(await scheduleRow(t, due.userId)).toMatchObject({
       lastDailyDate: "2026-07-15",
       nextDailyAt: startOfLocalDate("2026-07-16", tz),
     });
     // An account pending deletion only moves on; nobody else is touched.
-    expect(await userRow(t, leaving.userId)).toMatchObject({ nextDailyAt: nextLocalMidnight(now, tz) });
-    expect((await userRow(t, leaving.userId)).lastDailyDate).toBeUndefined();
-    expect((await userRow(t, notDue.userId)).lastDailyDate).toBeUndefined();
+    expect(await scheduleRow(t, leaving.userId)).toMatchObject({ nextDailyAt: nextLocalMidnight(now, tz) });
+    expect((await scheduleRow(t, leaving.userId)).lastDailyDate).toBeUndefined();
+    expect((await scheduleRow(t, notDue.userId)).lastDailyDate).toBeUndefined();
 
     // A second run the same day (an hour later) changes nothing.
-    const before = await dump(t, ["users", "lifeStates", "journeys"]);
+    const before = await dump(t, ["users", "dailySchedules", "lifeStates", "journeys"]);
     await rollover(t, now + HOUR);
-    expect(await dump(t, ["users", "lifeStates", "journeys"])).toEqual(before);
+    expect(await dump(t, ["users", "dailySchedules", "lifeStates", "journeys"])).toEqual(before);
 
     // Due again the same local date (a timezone change resets nextDailyAt): no second snapshot.
-    await t.run(async (ctx) => await ctx.db.patch("users", due.userId, { nextDailyAt: now }));
+    await t.run(async (ctx) => await patchSchedule(ctx, due.userId, { nextDailyAt: now }));
     await rollover(t, now + 2 * HOUR);
     expect(await rows(t, "lifeStates")).toHaveLength(1);
-    expect((await userRow(t, due.userId)).nextDailyAt).toBe(startOfLocalDate("2026-07-16", tz));
+    expect((await scheduleRow(t, due.userId)).nextDailyAt).toBe(startOfLocalDate("2026-07-16", tz));
   });
 
   it("moves velocity and momentum over a scripted week (rates 1, 0, skip, 1, 1, 0, 1)", async () => {
@@ -104,7 +102,7 @@ describe("daily rollover", () => {
     ];
     const journeyId = await insertJourney(t, userId, { startedAt: startOfLocalDate(dates[0], tz) });
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", userId, { nextDailyAt: startOfLocalDate("2026-03-24", tz) });
+      await patchSchedule(ctx, userId, { nextDailyAt: startOfLocalDate("2026-03-24", tz) });
       for (const [i, date] of dates.entries()) {
         const status = outcomes[i];
         if (status === null) continue;
@@ -143,7 +141,7 @@ describe("daily rollover", () => {
     const { userId } = await createUser(t);
     const journeyId = await insertJourney(t, userId, { lastVelocityDate: "2026-04-30", velocity: 0.5, momentum: 2 });
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", userId, { nextDailyAt: Date.UTC(2026, 4, 1) });
+      await patchSchedule(ctx, userId, { nextDailyAt: Date.UTC(2026, 4, 1) });
       const offer = (day: number, status: Doc<"experiments">["status"]) =>
         experimentDoc(userId, journeyId, {
           offeredAt: Date.UTC(2026, 4, day, 9),
@@ -288,7 +286,7 @@ describe("LifeState pruning, night after night", () => {
       expect((await rows(t, "lifeStates")).map((s) => s._id).sort(), `night ${night}`).toEqual(
         [...snapshotsToKeep(all, now)].sort(),
       );
-      expect((await userRow(t, userId)).lifeStatesPrunedAt).toBe(now);
+      expect((await scheduleRow(t, userId)).lifeStatesPrunedAt).toBe(now);
     }
     // Each night finished inline: nothing was handed to a paging job.
     expect(await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect())).toSatisfy(
@@ -304,7 +302,7 @@ describe("LifeState pruning, night after night", () => {
     for (const read of small) expect(read).toBeLessThan(50);
   });
 
-  it("a second run the same night reads the user and stops", async () => {
+  it("a second run the same night reads the user and their schedule, and stops", async () => {
     const t = newBackend();
     const { userId } = await createUser(t);
     const now = Date.UTC(2026, 2, 10, 4, 47);
@@ -312,14 +310,14 @@ describe("LifeState pruning, night after night", () => {
       for (let i = 0; i < 20; i++) await ctx.db.insert("lifeStates", snapshot(userId, now - i * DAY - HOUR, localDate(now - i * DAY - HOUR, "UTC")));
     });
     await runJob(t, now, () => t.mutation(internal.jobs.pruneLifeStates, { now }));
-    const before = await dump(t, ["lifeStates", "users"]);
+    const before = await dump(t, ["lifeStates", "users", "dailySchedules"]);
     const read = await t.run(async (ctx) => {
       const start = await ctx.meta.getTransactionMetrics();
       await ctx.runMutation(internal.jobs.pruneLifeStatesUser, { userId, now });
       return (await ctx.meta.getTransactionMetrics()).documentsRead.used - start.documentsRead.used;
     });
-    expect(read).toBe(1);
-    expect(await dump(t, ["lifeStates", "users"])).toEqual(before);
+    expect(read).toBe(2); // the users row and the watermark's dailySchedules row
+    expect(await dump(t, ["lifeStates", "users", "dailySchedules"])).toEqual(before);
   });
 });
 
@@ -567,7 +565,9 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 describe(`each job on ${SCALE_USERS} users`, () => {
-  it("daily rollover: a snapshot per user and a velocity step per walking journey, then nothing", async () => {
+  // Each user's rollover looks up their dailySchedules row by index; convex-test evaluates an
+  // index range by scanning the table (2,000 schedules), so this run needs more than the default.
+  it("daily rollover: a snapshot per user and a velocity step per walking journey, then nothing", { timeout: 600_000 }, async () => {
     const t = newBackend();
     const now = Date.UTC(2026, 4, 20, 12, 23);
     const zoneOf = (i: number) => ZONES[i % ZONES.length];
@@ -577,8 +577,9 @@ describe(`each job on ${SCALE_USERS} users`, () => {
       seedUsers(
         t,
         SCALE_USERS,
-        (i) => ({ timezone: zoneOf(i), nextDailyAt: now - (i % 12) * HOUR }),
+        (i) => ({ timezone: zoneOf(i) }),
         async (ctx, userId, i) => {
+          await ctx.db.insert("dailySchedules", { userId, nextDailyAt: now - (i % 12) * HOUR });
           if (i % 4 !== 0) return;
           const offeredDate = addDays(localDate(now, zoneOf(i)), -1);
           const offeredAt = startOfLocalDate(offeredDate, zoneOf(i)) + HOUR;
@@ -594,13 +595,17 @@ describe(`each job on ${SCALE_USERS} users`, () => {
     const journeys = await rows(t, "journeys");
     expect(journeys.filter((j) => j.velocity === 0.3 && j.momentum === 0.3)).toHaveLength(SCALE_USERS / 8);
     expect(journeys.filter((j) => j.velocity === 0 && j.lastVelocityDate !== undefined)).toHaveLength(SCALE_USERS / 8);
-    const users = await rows(t, "users");
-    expect(users.every((u) => u.nextDailyAt > now && u.lastDailyDate === localDate(now, u.timezone))).toBe(true);
+    const timezones = new Map((await rows(t, "users")).map((u) => [u._id, u.timezone]));
+    const schedules = await rows(t, "dailySchedules");
+    expect(schedules).toHaveLength(SCALE_USERS);
+    expect(
+      schedules.every((s) => s.nextDailyAt > now && s.lastDailyDate === localDate(now, timezones.get(s.userId) ?? "")),
+    ).toBe(true);
     expect(Object.keys((await jobStates(t))["jobs:dailyRolloverUsers"])).toEqual(["success"]);
 
-    const before = await dump(t, ["users", "journeys", "lifeStates"]);
+    const before = await dump(t, ["users", "dailySchedules", "journeys", "lifeStates"]);
     await timed("rollover: second run", () => rollover(t, now + 30 * MINUTE));
-    expect(await dump(t, ["users", "journeys", "lifeStates"])).toEqual(before);
+    expect(await dump(t, ["users", "dailySchedules", "journeys", "lifeStates"])).toEqual(before);
   });
 
   it("experiment expiry sweep: every user's stale offer expired", async () => {

@@ -8,6 +8,7 @@ import { MAX_OPEN_JOURNEYS } from "../../convex/model/journeys";
 import { MAX_MILESTONES } from "../../src/mechanics/journeys";
 import { createUser, expectConvexError, newBackend, type Backend, type TestUser } from "../setup";
 import { journeyRow, rows, userRow } from "../support/trajectory";
+import { growthStateRow } from "../support/userState";
 
 const northStar = { description: "Feel strong in my body", successCriteria: "Run 10 km", timeframe: "6_month" as const };
 const weights = { health: 3, wealth: 0, relationships: 1, purpose: 0, soul: 0 };
@@ -170,7 +171,7 @@ describe("status machine", () => {
     expect(journey.status).toBe("complete");
     expect(journey.completedAt).toBe(journey.milestones[1].reachedAt);
     expect(journey.milestones.every((m) => m.reachedAt !== undefined)).toBe(true);
-    expect((await userRow(t, user.userId)).growthProfile.world_show).toBeCloseTo(0.4, 15);
+    expect((await growthStateRow(t, user.userId)).growthProfile.world_show).toBeCloseTo(0.4, 15);
     // complete is final.
     await expectConvexError(user.as.mutation(api.journeys.resume, { journeyId }), "INVALID_TRANSITION");
     await expectConvexError(

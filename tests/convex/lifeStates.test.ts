@@ -11,6 +11,7 @@ import { localDate } from "../../src/time";
 import { createUser, expectConvexError, newBackend, type Backend } from "../setup";
 import { insertConnection, insertStars } from "../support/constellation";
 import { DAY, experimentDoc, insertJourney, rows } from "../support/trajectory";
+import { patchGrowthState } from "../support/userState";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -60,7 +61,7 @@ describe("lifeStates.compute: hand-worked users", () => {
 
     await insertGrowth(t, userId, [{ delta: 0.5, createdAt: NOW, domain: "purpose", dimKey: "self_know" }]);
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", userId, { growthProfile: { ...EMPTY_GROWTH_PROFILE, self_know: 0.5 } });
+      await patchGrowthState(ctx, userId, { growthProfile: { ...EMPTY_GROWTH_PROFILE, self_know: 0.5 } });
     });
     const s = await compute(t, userId);
     // T = 1 − e^−0.5 (weight 1 today); A = 0.5 (effort, no journey); η = (T/0.5)·0.5/G.

@@ -3,6 +3,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { MissionAttribute, MissionStatus } from "../../src/domain";
 import { type Backend, type TestUser, countRows, createUser, expectConvexError, newBackend } from "../setup";
+import { progressStateRow } from "../support/userState";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -31,8 +32,9 @@ async function completeAt(user: TestUser, iso: string, overrides: Partial<typeof
   return await user.as.mutation(api.missions.complete, { missionId: mission._id });
 }
 
-async function userRow(t: Backend, userId: Id<"users">) {
-  return await t.run(async (ctx) => ctx.db.get("users", userId));
+/** The user's essence and stored streak (their progressStates row). */
+async function progressRow(t: Backend, userId: Id<"users">) {
+  return await progressStateRow(t, userId);
 }
 
 async function dayRows(t: Backend, userId: Id<"users">) {
@@ -134,7 +136,7 @@ describe("missions.complete", () => {
     expect(result.day).toEqual({ missionsCompleted: 1, minutesCompleted: 45, essenceEarned: 25, dciScore: 0.75, streakDays: 1 });
 
     await expectConvexError(user.as.mutation(api.missions.complete, { missionId: mission._id }), "INVALID_TRANSITION");
-    expect((await userRow(t, user.userId))!.essence).toBe(25);
+    expect((await progressRow(t, user.userId)).essence).toBe(25);
     expect(await countRows(t, "growthEvents")).toBe(1);
     expect(await dayRows(t, user.userId)).toEqual([{ date: "2025-06-01", missions: 1, streak: 1 }]);
 
@@ -179,7 +181,7 @@ describe("daily progress and streaks in the user's time zone", () => {
       { date: dates[0], missions: 1, streak: 1 },
       { date: dates[1], missions: 1, streak: 2 },
     ]);
-    expect(await userRow(t, user.userId)).toMatchObject({ streakDays: 2, lastActiveDate: dates[1] });
+    expect(await progressRow(t, user.userId)).toMatchObject({ streakDays: 2, lastActiveDate: dates[1] });
   });
 
   it("the same instant is a different local date in Tokyo and Los Angeles", async () => {
@@ -239,7 +241,7 @@ describe("daily progress and streaks in the user's time zone", () => {
     const again = await completeAt(user, "2025-06-04T08:00:00+09:00");
     expect(again.streakDays).toBe(1);
     expect((await read("2025-06-04T09:00:00+09:00")).streakDays).toBe(1);
-    expect((await userRow(t, user.userId))!.streakDays).toBe(1);
+    expect((await progressRow(t, user.userId)).streakDays).toBe(1);
   });
 
   it("progress.history returns the rows of the last `days` local dates, oldest first", async () => {
@@ -324,7 +326,7 @@ describe("access", () => {
       expect(theirs).toEqual(gone);
     }
     expect((await t.run(async (ctx) => ctx.db.get("missions", mission._id)))!.status).toBe("pending");
-    expect((await userRow(t, bob.userId))!.essence).toBe(0);
+    expect((await progressRow(t, bob.userId)).essence).toBe(0);
     expect(await countRows(t, "dailyProgress")).toBe(0);
     expect((await bob.as.query(api.missions.list, { paginationOpts: { numItems: 10, cursor: null } })).page).toEqual([]);
   });

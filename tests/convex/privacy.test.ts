@@ -11,6 +11,7 @@ import {
   USER_TABLES,
   USER_TABLE_NAMES,
   type UserOwnedTable,
+  userRowsQuery,
 } from "../../convex/model/userTables";
 import schema from "../../convex/schema";
 import { DAY, HOUR } from "../../src/time";
@@ -190,6 +191,18 @@ const ROWS: RowBuilders = {
     lastEventAt: T0 + i,
     lastSource: "star_created",
   }),
+  // The per-user state documents: createUser makes one of each, which seedUser counts in.
+  growthStates: (userId) => ({
+    userId,
+    growthProfile: { self_know: 0.3, self_act: 0.2, self_show: 0.1, world_know: 0, world_act: 0.4, world_show: 0 },
+  }),
+  progressStates: (userId) => ({ userId, essence: 40, streakDays: 3, lastActiveDate: "2025-01-03" }),
+  dailySchedules: (userId, _refs, i) => ({
+    userId,
+    nextDailyAt: T0 + (i + 1) * DAY,
+    lastDailyDate: "2025-01-01",
+    lifeStatesPrunedAt: T0,
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;
@@ -229,6 +242,14 @@ async function insertRow<T extends UserOwnedTable>(
 
 /** Seeds `plan` rows per registry table plus one row per per-user rate limiter. */
 async function seedUser(t: Backend, userId: Id<"users">, plan: Plan, skillId: Id<"skills">): Promise<Seeded> {
+  // Rows the user already has (their state documents, made with the account) count as seeded.
+  const existing = await t.run(async (ctx) =>
+    Object.fromEntries(
+      await Promise.all(
+        USER_TABLE_NAMES.map(async (table) => [table, (await userRowsQuery(ctx.db, table, userId).take(10)).map((row) => row._id)]),
+      ),
+    ),
+  );
   const base = await t.run(async (ctx) => {
     const partial = { skillId } as Refs;
     const conversationId = await insertRow(ctx, "conversations", userId, partial, 0);
@@ -240,7 +261,7 @@ async function seedUser(t: Backend, userId: Id<"users">, plan: Plan, skillId: Id
     );
     return { refs: { conversationId, journeyId, starA, starB, skillId }, rateLimits };
   });
-  const seeded = Object.fromEntries(USER_TABLE_NAMES.map((table) => [table, []])) as unknown as Seeded;
+  const seeded = { ...existing } as unknown as Seeded;
   seeded.conversations.push(base.refs.conversationId);
   seeded.journeys.push(base.refs.journeyId);
   seeded.stars.push(base.refs.starA, base.refs.starB);
@@ -541,6 +562,10 @@ describe("privacy: deletion", () => {
     const exported = await me.as.action(api.privacy.exportMyData, {});
     expect(exported.counts).toEqual({
       ...Object.fromEntries(USER_TABLE_NAMES.map((table) => [table, 0])),
+      // The fresh account's own state documents, nothing of the old one.
+      growthStates: 1,
+      progressStates: 1,
+      dailySchedules: 1,
       rateLimits: 0,
       users: 1,
     });

@@ -24,6 +24,7 @@ import {
   insertStars,
   star,
 } from "../support/constellation";
+import { growthStateRow } from "../support/userState";
 
 const FREE = { ceiling: 1, growthEdgeMultiplier: 1 };
 const T1 = T0 + 3_600_000;
@@ -76,10 +77,8 @@ describe("stars.create", () => {
     expect(stored.type).toBe("nascent");
 
     // goal → self_show and world_act, +0.1 each (MECHANICS §4)
-    const { events, profile } = await t.run(async (ctx) => ({
-      events: await ctx.db.query("growthEvents").collect(),
-      profile: (await ctx.db.get("users", userId))!.growthProfile,
-    }));
+    const events = await t.run(async (ctx) => await ctx.db.query("growthEvents").collect());
+    const { growthProfile: profile } = await growthStateRow(t, userId);
     expect(events.map((e) => [e.entityId, e.dimKey, e.delta, e.source, e.domain])).toEqual([
       [id, "self_show", 0.1, "star_created", "health"],
       [id, "world_act", 0.1, "star_created", "health"],

@@ -12,6 +12,7 @@ import {
   postClerkEvent,
   signedIn,
 } from "../setup";
+import { scheduleRow } from "../support/userState";
 
 beforeEach(() => {
   process.env.CLERK_WEBHOOK_SIGNING_SECRET = WEBHOOK_SECRET;
@@ -94,10 +95,10 @@ describe("users.updateSettings", () => {
       dailyCapacityMinutes: 45,
     });
     expect(view).toMatchObject({ displayName: "Grace", timezone: "Asia/Tokyo", dailyCapacityMinutes: 45 });
-    const row = await t.run(async (ctx) => ctx.db.get("users", user.userId));
+    const schedule = await scheduleRow(t, user.userId);
     // Tokyo has no DST: its midnight is 15:00 UTC.
-    expect(new Date(row!.nextDailyAt).getUTCHours()).toBe(15);
-    expect(row!.nextDailyAt).toBeGreaterThan(Date.now());
+    expect(new Date(schedule.nextDailyAt).getUTCHours()).toBe(15);
+    expect(schedule.nextDailyAt).toBeGreaterThan(Date.now());
   });
 
   it.each([

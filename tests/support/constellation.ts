@@ -2,7 +2,6 @@
 // straight into the in-memory backend, with physics from the pure formulas, so each test
 // states only what differs from a plain star.
 import type { PaginationResult } from "convex/server";
-import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
 import { classify, createStar as newStarPhysics, radiusFor } from "../../src/mechanics/stars";
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
@@ -88,11 +87,7 @@ export function userDoc(clerkId: string): Omit<Doc<"users">, "_id" | "_creationT
     tier: "free",
     timezone: "UTC",
     dailyCapacityMinutes: 60,
-    essence: 0,
-    streakDays: 0,
-    growthProfile: EMPTY_GROWTH_PROFILE,
     clerkUpdatedAt: 0,
-    nextDailyAt: T0 + DAY,
   };
 }
 

@@ -2,7 +2,6 @@
 // straight into the in-memory backend so each test states only what differs, plus helpers
 // to run a job to the end and to compare the database before and after.
 import { vi } from "vitest";
-import { EMPTY_GROWTH_PROFILE } from "../../src/domain";
 import { DAY } from "../../src/time";
 import type { Doc, Id, TableNames } from "../../convex/_generated/dataModel";
 import type { Backend } from "../setup";
@@ -63,7 +62,7 @@ export function experimentDoc(
   };
 }
 
-/** A user row (not through Clerk): fast seeding for the jobs' scale tests. */
+/** A user row (not through Clerk, so without its state documents): fast seeding for the jobs' scale tests. */
 export function plainUserDoc(clerkId: string, fields: Partial<NewDoc<"users">> = {}): NewDoc<"users"> {
   return {
     clerkId,
@@ -74,11 +73,7 @@ export function plainUserDoc(clerkId: string, fields: Partial<NewDoc<"users">> =
     tier: "free",
     timezone: "UTC",
     dailyCapacityMinutes: 60,
-    essence: 0,
-    streakDays: 0,
-    growthProfile: { ...EMPTY_GROWTH_PROFILE },
     clerkUpdatedAt: 0,
-    nextDailyAt: 0,
     ...fields,
   };
 }

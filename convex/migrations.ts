@@ -1,0 +1,57 @@
+// Existing-data migrations, run by hand once per deployment after the deploy that needs them
+// (`npx convex run migrations:quietUsersRow`); each is paged through the scheduler and
+// idempotent, so running one again, or after a failure, is safe. docs/architecture.md lists them.
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import { internalMutation } from "./_generated/server";
+import { invalidArgument } from "./errors";
+import { quietUserRow } from "./model/migrations";
+
+/** Users per transaction: each reads its three state documents and writes at most four rows. */
+export const QUIET_USERS_PER_PAGE = 200;
+
+const vTotals = v.object({ users: v.number(), documentsCreated: v.number(), rowsCleared: v.number() });
+
+/**
+ * Issue 11: moves essence/streak, the growth profile and the daily-job bookkeeping off each
+ * users row into its growthStates, progressStates and dailySchedules documents, a page of
+ * users per transaction. `dryRun` pages through and counts without writing. Returns this
+ * page's totals added to the earlier pages' (`totals`); the last page logs them.
+ * `pageSize` exists for tests; it is capped at QUIET_USERS_PER_PAGE.
+ */
+export const quietUsersRow = internalMutation({
+  args: {
+    cursor: v.optional(v.union(v.string(), v.null())),
+    dryRun: v.optional(v.boolean()),
+    pageSize: v.optional(v.number()),
+    totals: v.optional(vTotals),
+  },
+  returns: v.object({ isDone: v.boolean(), totals: vTotals }),
+  handler: async (ctx, args) => {
+    const pageSize = args.pageSize ?? QUIET_USERS_PER_PAGE;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument("pageSize must be a positive integer");
+    const dryRun = args.dryRun ?? false;
+    const now = Date.now();
+    const page = await ctx.db
+      .query("users")
+      .paginate({ cursor: args.cursor ?? null, numItems: Math.min(pageSize, QUIET_USERS_PER_PAGE) });
+    const totals = { ...(args.totals ?? { users: 0, documentsCreated: 0, rowsCleared: 0 }) };
+    for (const user of page.page) {
+      const step = await quietUserRow(ctx, user, now, dryRun);
+      totals.users += 1;
+      totals.documentsCreated += step.created;
+      totals.rowsCleared += step.cleared ? 1 : 0;
+    }
+    if (page.isDone) {
+      console.log(`migrations:quietUsersRow${dryRun ? " (dry run)" : ""} done: ${JSON.stringify(totals)}`);
+    } else {
+      await ctx.scheduler.runAfter(0, internal.migrations.quietUsersRow, {
+        cursor: page.continueCursor,
+        dryRun,
+        pageSize,
+        totals,
+      });
+    }
+    return { isDone: page.isDone, totals };
+  },
+});
