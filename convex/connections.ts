@@ -1,9 +1,11 @@
 // Connections between two of a user's stars: the internal upsert the extraction pipeline
-// calls, and the user's removal. Thin: the rules live in model/connections.ts.
+// calls, the user's removal, and the scheduled pages that keep connection ends in step with
+// their stars. Thin: the rules live in model/connections.ts.
 import { v } from "convex/values";
+import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
 import { userMutation } from "./functions";
-import { removeConnection, upsertConnection } from "./model/connections";
+import { removeConnection, syncConnectionEndsPage, upsertConnection } from "./model/connections";
 import { writableUser } from "./model/stars";
 import { vConnectionType } from "./validators";
 
@@ -35,6 +37,28 @@ export const remove = userMutation({
   returns: v.null(),
   handler: async (ctx, { connectionId }) => {
     await removeConnection(ctx, ctx.user._id, connectionId);
+    return null;
+  },
+});
+
+/**
+ * The rest of a star's state change that did not fit its transaction (model/connections.ts
+ * syncConnectionEnds): one page of the star's connections per transaction, starA side then
+ * starB side, each end set to the star's current state. Idempotent; a star erased meanwhile
+ * ends the job.
+ */
+export const syncEnds = internalMutation({
+  args: {
+    starId: v.id("stars"),
+    /** When the state changed: a shadow_mirror whose end woke restarts its drain clock then. */
+    now: v.number(),
+    side: v.optional(v.union(v.literal("starA"), v.literal("starB"))),
+    cursor: v.optional(v.union(v.string(), v.null())),
+  },
+  returns: v.null(),
+  handler: async (ctx, { starId, now, side, cursor }) => {
+    const next = await syncConnectionEndsPage(ctx, starId, now, side ?? "starA", cursor ?? null);
+    if (next !== null) await ctx.scheduler.runAfter(0, internal.connections.syncEnds, { starId, now, ...next });
     return null;
   },
 });

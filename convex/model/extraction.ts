@@ -34,19 +34,11 @@ import {
 import { QUOTE_MAX_CHARS, upsertConnection } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { addSkillEvidence } from "./skills";
-import { createStar, reinforceStar, starByLabel } from "./stars";
+import { brightestLiveStars, createStar, reinforceStar, starByLabel } from "./stars";
 
 export const NO_MODEL_REASON = "no model configured";
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_TIMEOUT_MS = 300_000;
-
-/**
- * Rows read from stars.by_user_brightness (descending) to find the 50 brightest
- * non-dormant stars. Dormant stars sit at the bottom (b ≤ MIN + 0.01) except dismissed
- * ones, which keep their brightness; a user who dismissed more than 150 stars brighter
- * than their 50th gets a shorter list, never an unbounded read.
- */
-export const STAR_SCAN_LIMIT = 200;
 
 // ---------------------------------------------------------------------------------------
 // Settings (deployment environment)
@@ -210,16 +202,10 @@ export async function loadTurnContext(
   };
 }
 
+/** The 50 brightest non-dormant stars (dismissed ones never), from the live set. */
 async function promptStars(ctx: QueryCtx, userId: Id<"users">) {
-  const brightest = await ctx.db
-    .query("stars")
-    .withIndex("by_user_brightness", (q) => q.eq("userId", userId))
-    .order("desc")
-    .take(STAR_SCAN_LIMIT);
-  return brightest
-    .filter((star) => star.type !== "dormant" && star.dismissedAt === undefined)
-    .slice(0, PROMPT_LIMITS.stars)
-    .map((star) => ({ id: star._id, label: star.label, domain: star.domain, brightness: star.brightness, type: star.type }));
+  const brightest = await brightestLiveStars(ctx, userId, PROMPT_LIMITS.stars);
+  return brightest.map((star) => ({ id: star._id, label: star.label, domain: star.domain, brightness: star.brightness, type: star.type }));
 }
 
 /** The conversation's last turns before `message`, oldest first. */
