@@ -22,8 +22,8 @@ function machine(): Machine {
 async function main(): Promise<void> {
   const started = performance.now();
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const { rows, notes } = await runBench({ log });
-  const verdicts = judge(rows);
+  const { rows, notes, answers } = await runBench({ log });
+  const verdicts = [...judge(rows), ...answers];
   const info = machine();
   const markdown = renderMarkdown({
     machine: info,
