@@ -115,16 +115,18 @@ function partnerEdges(
   if (end === "starA") {
     return ctx.db
       .query("connections")
-      .withIndex("by_star_a_partner", (q) =>
-        type === undefined ? q.eq("starA", starId).eq("bState", partner) : q.eq("starA", starId).eq("bState", partner).eq("type", type),
-      )
+      .withIndex("by_star_a_partner", (q) => {
+        const range = q.eq("starA", starId).eq("bState", partner);
+        return type === undefined ? range : range.eq("type", type);
+      })
       .take(limit);
   }
   return ctx.db
     .query("connections")
-    .withIndex("by_star_b_partner", (q) =>
-      type === undefined ? q.eq("starB", starId).eq("aState", partner) : q.eq("starB", starId).eq("aState", partner).eq("type", type),
-    )
+    .withIndex("by_star_b_partner", (q) => {
+      const range = q.eq("starB", starId).eq("aState", partner);
+      return type === undefined ? range : range.eq("type", type);
+    })
     .take(limit);
 }
 
