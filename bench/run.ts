@@ -29,8 +29,8 @@ function machine(): Machine {
 async function main(): Promise<void> {
   const started = performance.now();
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const { rows, notes } = await runBench({ log });
-  const verdicts = judge(rows);
+  const { rows, notes, answers } = await runBench({ log });
+  const verdicts = [...judge(rows), ...answers];
   log(`live-query invalidation (history ${INVALIDATION_WORLD.history}, active stars ${INVALIDATION_WORLD.activeStars})`);
   const world = await createWorld(INVALIDATION_WORLD);
   const invalidation = await measureInvalidation(world, log).finally(() => world.close());

@@ -47,6 +47,7 @@ export async function seedDormantStars(t: Backend, { userId, size, before }: His
           domain,
           polarity: "light",
           type: "dormant",
+          state: "dormant",
           brightness: 0.05,
           variance: 0.004,
           ...layout(domain, normalizedLabel, 0.05),

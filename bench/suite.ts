@@ -6,8 +6,9 @@ import { normalizeLabel } from "../src/domain";
 import { normalizeSkillName, sanitizeTurn } from "../src/llm/sanitize";
 import { DAY } from "../src/time";
 import { measureJob } from "./jobs";
+import { LIVE_SET_OPERATIONS, answerVerdicts } from "./liveSet";
 import { measureMutation, measureQuery, type OpMetrics } from "./measure";
-import type { OpKind, Row } from "./report";
+import type { OpKind, Row, Verdict } from "./report";
 import { BENCH_NOW, createWorld, type World } from "./world";
 
 export const HISTORY_SIZES = [10, 1_000, 10_000] as const;
@@ -196,7 +197,8 @@ export const JOB_OPERATIONS: Operation[] = [
   },
 ];
 
-export type BenchOutput = { rows: Row[]; notes: string[] };
+/** `answers`: the live set's verdicts that an answer does not change with history (liveSet.ts). */
+export type BenchOutput = { rows: Row[]; notes: string[]; answers: Verdict[] };
 
 async function measureAll(world: World, operations: readonly Operation[], axis: Row["axis"], size: number, log: (line: string) => void) {
   const rows: Row[] = [];
@@ -222,7 +224,9 @@ export async function runBench(options: {
     log(`history ${history} (active stars ${ACTIVE_STARS_FOR_HISTORY})`);
     const world = await createWorld({ history, activeStars: ACTIVE_STARS_FOR_HISTORY });
     try {
-      rows.push(...(await measureAll(world, [...USER_OPERATIONS, ...JOB_OPERATIONS], "history", history, log)));
+      // The live set's reads first: their answers name the active set only (typicalTurn adds stars).
+      const operations = [...LIVE_SET_OPERATIONS, ...USER_OPERATIONS, ...JOB_OPERATIONS];
+      rows.push(...(await measureAll(world, operations, "history", history, log)));
     } finally {
       world.close();
     }
@@ -242,6 +246,7 @@ export async function runBench(options: {
     "jobs.pruneLifeStatesUsers is incremental (model/retention.ts): dailySchedules.lifeStatesPrunedAt holds the `now` of the user's last prune, and a night streams only [watermark − 7 d − 1 d, now − 7 d) and [watermark − 365 d − 7 d, now − 365 d) plus the snapshot just above each window, whatever the account's age. Its claim is judged past a year of history (1,000 and 10,000 must read exactly the same); the 10-day account reads less because nothing of it is at the 365-day line yet. The first prune of a user (no watermark) streams the whole history once; the bench measures the second night.",
     "Not measured per user: jobs.expireExperiments (one page per status of due offers, whoever owns them), jobs.archiveConversationsBatch and conversations.abandonIdleBatch (per due conversation; archiving deletes a conversation's messages by design, MESSAGES_PER_STEP per step).",
     "Jobs are measured on their second night: the first run over seeded history does one-off work (pruning thousands of seeded snapshots).",
+    "The live set (bench/liveSet.ts): the constellation, the hub's evolution, both prompts' context queries, a snapshot and a new link for the hub are measured after the history that used to fill their first N rows (dismissed bright stars, dormant stars frozen at 0.055, links among dormant stars, the hub's old links to them); each must read the same documents and give the same answer at every history size.",
   ];
-  return { rows, notes };
+  return { rows, notes, answers: answerVerdicts(rows) };
 }

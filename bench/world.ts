@@ -9,6 +9,7 @@ import { CONNECTION_TYPES, DOMAINS } from "../src/domain";
 import { DAY, HOUR } from "../src/time";
 import { newBackend, type Backend } from "../demo/backend";
 import { installSimClock, type SimClock } from "../demo/clock";
+import { linkHubToHistory, seedLiveSetHistory } from "./liveSet";
 import { seedExperiments, seedHistory } from "./seed";
 
 /** Monday 2026-06-01 10:00 UTC: every bench run sees the same calendar. */
@@ -63,6 +64,7 @@ export async function createWorld({ history, activeStars, clerkId = "user_bench"
     const me = await user.mutation(api.users.ensure, {});
     await t.mutation(internal.skills.seed, {});
     await seedHistory(t, { userId: me._id, size: history, before: BENCH_NOW - 10 * DAY });
+    const liveSetHistory = await seedLiveSetHistory(t, { userId: me._id, size: history, before: BENCH_NOW - 10 * DAY });
 
     // The active set, a few days old (nascent or flickering), through the real writers.
     const activeStarIds: Id<"stars">[] = [];
@@ -90,6 +92,8 @@ export async function createWorld({ history, activeStars, clerkId = "user_bench"
         strength: 0.5,
       });
     }
+    // The first active star is a hub whose old links go to stars that went to sleep.
+    if (activeStarIds.length > 0) await linkHubToHistory(t, me._id, activeStarIds[0], liveSetHistory);
     // A walking journey (velocity, alignment, mass); past experiments sit on an old one.
     const journeyId = await user.mutation(api.journeys.create, {
       northStar: { description: "Feel steady", successCriteria: "Sleep, run, lead", timeframe: "3_month" },

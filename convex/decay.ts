@@ -10,12 +10,14 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { PAGE_SIZE, pageAndFanOut, readRange, vCursor, withinBudget, type Range, type RangeRead } from "./model/batching";
+import { newSyncBudget } from "./model/connections";
 import { decayStar, drainShadowMirror } from "./model/stars";
 
 /**
  * A user's job walks these index ranges in order. Non-dormant stars are the two by_user_type
- * ranges either side of "dormant", so history (dormant stars) is never read. Decay comes
- * first and the drain last, so the drain sees each star's type as of `now` (a dark star that
+ * ranges either side of "dormant", so history (dormant stars) is never read; mirrors are the
+ * live ones only (both ends live: a dormant end is never drained). Decay comes first and the
+ * drain last, so the drain sees each star's type as of `now` (a dark star that
  * has just gone dormant drains nothing); drain and decay commute on brightness.
  *
  * A star whose type changes during the run may move further along the walk and be read a
@@ -34,14 +36,17 @@ async function runSegment(
   read: RangeRead,
   now: number,
 ): Promise<Range<unknown> | "does not fit"> {
+  const budget = newSyncBudget();
   if (segment === "shadowMirrors") {
     const mirrors = ctx.db
       .query("connections")
-      .withIndex("by_user_type", (q) => q.eq("userId", userId).eq("type", "shadow_mirror"));
+      .withIndex("by_user_states_type", (q) =>
+        q.eq("userId", userId).eq("aState", "live").eq("bState", "live").eq("type", "shadow_mirror"),
+      );
     const range = await readRange(mirrors, read);
     if (range === "does not fit") return range;
     // In order: two mirrors may drain the same star (each read-modify-write must see the last).
-    for (const mirror of range.docs) await drainShadowMirror(ctx, mirror, now);
+    for (const mirror of range.docs) await drainShadowMirror(ctx, mirror, now, budget);
     return range;
   }
   const stars = ctx.db
@@ -53,7 +58,8 @@ async function runSegment(
     );
   const range = await readRange(stars, read);
   if (range === "does not fit") return range;
-  await Promise.all(range.docs.map((star) => decayStar(ctx, star, now)));
+  // In order: the stars share one budget for the connection ends of those that go dormant.
+  for (const star of range.docs) await decayStar(ctx, star, now, budget);
   return range;
 }
 

@@ -23,6 +23,7 @@ import {
   vMissionStatus,
   vNorthStar,
   vPolarity,
+  vStarState,
   vSkillCategory,
   vSkillSource,
   vStarType,
@@ -110,8 +111,9 @@ export default defineSchema({
     .index("by_user", ["userId"])
     .index("by_next_daily", ["nextDailyAt"]),
 
-  // Written only by model/stars.ts (create, reinforce, decay, drain) and stars.edit/dismiss.
-  // Never deleted except by account erasure: dormant stars keep their history.
+  // Written only by model/stars.ts (create, reinforce, decay, drain) and stars.edit/dismiss;
+  // `state` also by the backfill in migrations.ts. Never deleted except by account erasure:
+  // dormant stars keep their history.
   stars: defineTable({
     userId: v.id("users"),
     label: v.string(),
@@ -136,16 +138,26 @@ export default defineSchema({
     stabilizedAt: v.optional(v.number()),
     /** Set when the user rejects the star; extraction never recreates its label. */
     dismissedAt: v.optional(v.number()),
+    /**
+     * starState(type, dismissedAt): live, dormant or dismissed, written with every change of
+     * either (model/stars.ts). Optional only until migrations.backfillLiveness has run on a
+     * deployment (docs/architecture.md "The live set"); every writer sets it.
+     */
+    state: v.optional(vStarState),
   })
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- named by the product's data model; pages a user's stars in creation order (export, erasure)
     .index("by_user", ["userId"])
     .index("by_user_domain", ["userId", "domain"])
     .index("by_user_type", ["userId", "type"])
     .index("by_user_label", ["userId", "normalizedLabel"])
-    .index("by_user_brightness", ["userId", "brightness"]),
+    // The live set: the brightest live stars (prompts) and one state's stars by type (the
+    // constellation's dormant history, LifeState's live stars).
+    .index("by_user_state_brightness", ["userId", "state", "brightness"])
+    .index("by_user_state_type", ["userId", "state", "type"]),
 
-  // Written by connections.upsert (model/connections.ts) and the daily drain (lastDrainAt);
-  // deleted by connections.remove and account erasure.
+  // Written by connections.upsert (model/connections.ts), the daily drain (lastDrainAt) and,
+  // for aState/bState, every change of an end's state (model/connections.ts syncConnectionEnds)
+  // and the backfill in migrations.ts; deleted by connections.remove and account erasure.
   connections: defineTable({
     userId: v.id("users"),
     /** For symmetric types (resonance, tension) starA < starB, so a pair has one row. */
@@ -158,12 +170,22 @@ export default defineSchema({
     updatedAt: v.number(),
     /** shadow_mirror only: when the drain was last applied (MECHANICS §1 shadow drain). */
     lastDrainAt: v.optional(v.number()),
+    /**
+     * The state of starA and of starB (starState), kept in step with the stars. The connection
+     * is live when both are "live". Optional only until migrations.backfillLiveness has run.
+     */
+    aState: v.optional(vStarState),
+    bState: v.optional(vStarState),
   })
     // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- named by the product's data model; pages a user's connections in creation order (export, erasure)
     .index("by_user", ["userId"])
-    .index("by_user_type", ["userId", "type"])
+    // The live set: ("live", "live") is every live connection, by type; other pairs are history.
+    .index("by_user_states_type", ["userId", "aState", "bState", "type"])
+    // Dedupe of (pair, type); with starA alone, every connection a star starts.
     .index("by_star", ["starA", "starB", "type"])
-    .index("by_star_b", ["starB"]),
+    // One star's connections by the state of the star at the other end (its live edges).
+    .index("by_star_a_partner", ["starA", "bState", "type"])
+    .index("by_star_b_partner", ["starB", "aState", "type"]),
 
   // Written by conversations.* and the pipeline; status moved by the idle/retention jobs.
   conversations: defineTable({

@@ -5,11 +5,11 @@
 import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { ACTIVE_STAR_TYPES, type StarType } from "../src/domain";
+import { ACTIVE_STAR_TYPES, type StarState, type StarType } from "../src/domain";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, type QueryCtx } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
-import { starEdges } from "./model/connections";
+import { constellationConnections, liveEdges } from "./model/connections";
 import {
   MAX_ACTIVE_STARS,
   createStar,
@@ -75,25 +75,27 @@ const CONSTELLATION_TYPE_ORDER: readonly StarType[] = [...ACTIVE_STAR_TYPES].sor
 );
 
 /**
- * Connections a constellation read returns at most. Read in one by_user range (one index
- * range whatever the number of stars, where per-star lookups would cost two per star);
- * connections with an end outside the returned stars are dropped.
+ * Connections a constellation read returns at most. Read from the live set (one index range
+ * whatever the number of stars, where per-star lookups would cost two per star; with
+ * `includeDormant`, one per pair of end states); a connection with an end outside the
+ * returned stars (only when the star cap cut them) is dropped.
  */
 export const MAX_CONSTELLATION_CONNECTIONS = 1_000;
 
+/** Live stars by type, brightest types first; then, on request, dormant ones (never dismissed). */
 async function constellationStars(ctx: QueryCtx, userId: Id<"users">, includeDormant: boolean) {
-  const types = includeDormant ? [...CONSTELLATION_TYPE_ORDER, "dormant" as const] : CONSTELLATION_TYPE_ORDER;
+  const ranges: { state: StarState; type: StarType }[] = CONSTELLATION_TYPE_ORDER.map((type) => ({ state: "live", type }));
+  if (includeDormant) ranges.push({ state: "dormant", type: "dormant" });
   const stars: Doc<"stars">[] = [];
   let truncated = false;
-  for (const type of types) {
+  for (const { state, type } of ranges) {
     const room = MAX_ACTIVE_STARS - stars.length;
     const page = await ctx.db
       .query("stars")
-      .withIndex("by_user_type", (q) => q.eq("userId", userId).eq("type", type))
+      .withIndex("by_user_state_type", (q) => q.eq("userId", userId).eq("state", state).eq("type", type))
       .take(room + 1);
     if (page.length > room) truncated = true;
-    // Dismissed stars are dormant but never drawn: the user rejected them.
-    stars.push(...page.slice(0, room).filter((star) => star.dismissedAt === undefined));
+    stars.push(...page.slice(0, room));
     if (truncated) break;
   }
   return { stars, truncated };
@@ -111,10 +113,7 @@ export const constellation = userQuery({
     const userId = ctx.user._id;
     const { stars, truncated: starsCut } = await constellationStars(ctx, userId, args.includeDormant ?? false);
     const shown = new Set<Id<"stars">>(stars.map((star) => star._id));
-    const connections = await ctx.db
-      .query("connections")
-      .withIndex("by_user", (q) => q.eq("userId", userId))
-      .take(MAX_CONSTELLATION_CONNECTIONS + 1);
+    const connections = await constellationConnections(ctx, userId, args.includeDormant ?? false, MAX_CONSTELLATION_CONNECTIONS);
     const connectionsCut = connections.length > MAX_CONSTELLATION_CONNECTIONS;
     return {
       stars: stars.map(toStarView),
@@ -132,7 +131,7 @@ export const get = userQuery({
   returns: v.object({ star: vStarDetailView, connections: v.array(vConnectionDetailView) }),
   handler: async (ctx, { starId }) => {
     const star = await loadOwned(ctx, "stars", starId, ctx.user._id);
-    const { outgoing, incoming } = await starEdges(ctx, starId);
+    const { outgoing, incoming } = await liveEdges(ctx, starId);
     return {
       star: toStarDetailView(star),
       connections: [...outgoing, ...incoming].map(toConnectionDetailView),

@@ -22,6 +22,7 @@ import {
   POLARITIES,
   SKILL_CATEGORIES,
   SKILL_SOURCES,
+  STAR_STATES,
   STAR_TYPES,
   TIERS,
   TIMEFRAMES,
@@ -33,6 +34,7 @@ import type { TokenUsage } from "../src/llm/client";
 export const vDomain = literals(...DOMAINS);
 export const vPolarity = literals(...POLARITIES);
 export const vStarType = literals(...STAR_TYPES);
+export const vStarState = literals(...STAR_STATES);
 export const vConceptType = literals(...CONCEPT_TYPES);
 export const vConnectionType = literals(...CONNECTION_TYPES);
 export const vUserPhase = literals(...USER_PHASES);

@@ -13,6 +13,22 @@ export type StarType = (typeof STAR_TYPES)[number];
 /** Every type but `dormant`: the constellation a user sees. */
 export const ACTIVE_STAR_TYPES = ["nascent", "flickering", "dim", "bright", "dark"] as const;
 
+/**
+ * Where a star stands in the live constellation (docs/architecture.md "The live set"):
+ * `live` (any type but dormant), `dormant` (history, shown only on request) or `dismissed`
+ * (rejected by the user: dormant for good and never shown). Stored on the star and on both
+ * ends of each of its connections, so every read of the current constellation is an index
+ * range over live data only.
+ */
+export const STAR_STATES = ["live", "dormant", "dismissed"] as const;
+export type StarState = (typeof STAR_STATES)[number];
+
+/** The one definition of a star's state: dismissed wins, then dormant, else live. */
+export function starState(star: { type: StarType; dismissedAt?: number }): StarState {
+  if (star.dismissedAt !== undefined) return "dismissed";
+  return star.type === "dormant" ? "dormant" : "live";
+}
+
 /** What an extracted star is, conceptually; drives its growth dimensions (MECHANICS §4). */
 export const CONCEPT_TYPES = [
   "emotion",

@@ -17,9 +17,10 @@ import { appError, invalidTransition } from "../errors";
 import schema from "../schema";
 import { type Same, vDomain, vNorthStar, vStarType } from "../validators";
 import { userText } from "./clientInput";
+import { liveConnectionsOfType } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { activeMilestone, dominantDomain } from "./journeys";
-import { reinforceStar } from "./stars";
+import { brightestLiveStars, reinforceStar } from "./stars";
 import { findOwned } from "./userTables";
 
 /**
@@ -40,9 +41,7 @@ export function experimentSignal(polarity: Doc<"stars">["polarity"]): number {
   return polarity === "shadow" ? EXPERIMENT_SHADOW_SIGNAL : EXPERIMENT_REINFORCEMENT_SIGNAL;
 }
 
-/** Stars read (brightest first) to pick the prompt's 50: room for a few dormant ones to skip. */
-const PROMPT_STAR_READS = 2 * PROMPT_LIMITS.stars;
-/** Causation connections read for the prompt; the builder keeps the strongest 50. */
+/** Live causations read for the prompt (those among its 50 stars are kept); the builder keeps the strongest 50. */
 const PROMPT_CAUSATION_READS = 200;
 
 // ---------------------------------------------------------------------------------------
@@ -166,21 +165,11 @@ export async function generationContext(
   if (user === null || user.deletionRequestedAt !== undefined) return null;
   if ((await offerOn(ctx, journeyId, offeredDate)) !== null) return null;
 
-  const stars = (
-    await ctx.db
-      .query("stars")
-      .withIndex("by_user_brightness", (q) => q.eq("userId", user._id))
-      .order("desc")
-      .take(PROMPT_STAR_READS)
-  )
-    .filter((star) => star.type !== "dormant") // dismissed stars are dormant too
-    .slice(0, PROMPT_LIMITS.stars);
+  const stars = await brightestLiveStars(ctx, user._id, PROMPT_LIMITS.stars);
   const shown = new Set<string>(stars.map((star) => star._id));
+  // Live causations only: links to stars that went to sleep never crowd out a live one.
   const causations: Causation[] = (
-    await ctx.db
-      .query("connections")
-      .withIndex("by_user_type", (q) => q.eq("userId", user._id).eq("type", "causation"))
-      .take(PROMPT_CAUSATION_READS)
+    await liveConnectionsOfType(ctx, user._id, "causation", PROMPT_CAUSATION_READS)
   )
     .filter((c) => shown.has(c.starA) && shown.has(c.starB))
     .map((c) => ({ from: c.starA, to: c.starB, strength: c.strength }));

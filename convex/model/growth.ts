@@ -25,6 +25,7 @@ import {
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidArgument, notFound } from "../errors";
+import { liveConnectionCount } from "./connections";
 import { loadOwned } from "./userTables";
 
 // ---------------------------------------------------------------------------------------
@@ -168,31 +169,13 @@ export async function entityAggregates(
 export const CONNECTION_SCAN_LIMIT = 50;
 
 /**
- * Non-dormant connections of a star (MECHANICS §4): both ends awake (a dormant end makes the
- * connection dormant, as in the LifeState gravity) and the other end not dismissed by the
- * user. Reads at most CONNECTION_SCAN_LIMIT per direction, so the count is a lower bound
- * for a star with more connections than that.
+ * Non-dormant connections of a star (MECHANICS §4): its live connections, both ends live (a
+ * dormant end makes the connection dormant, as in the LifeState gravity; a dismissed one
+ * too), read from the live set, so links to stars that went to sleep are never read. At most
+ * CONNECTION_SCAN_LIMIT per direction: a lower bound past that, far above the 5 evolution needs.
  */
 export async function nonDormantConnectionCount(ctx: QueryCtx, star: Doc<"stars">): Promise<number> {
-  if (star.type === "dormant") return 0;
-  const [outgoing, incoming] = await Promise.all([
-    ctx.db
-      .query("connections")
-      .withIndex("by_star", (q) => q.eq("starA", star._id))
-      .take(CONNECTION_SCAN_LIMIT),
-    ctx.db
-      .query("connections")
-      .withIndex("by_star_b", (q) => q.eq("starB", star._id))
-      .take(CONNECTION_SCAN_LIMIT),
-  ]);
-  const others = await Promise.all([
-    ...outgoing.map((c) => ctx.db.get("stars", c.starB)),
-    ...incoming.map((c) => ctx.db.get("stars", c.starA)),
-  ]);
-  return others.filter(
-    (other) =>
-      other !== null && other.userId === star.userId && other.type !== "dormant" && other.dismissedAt === undefined,
-  ).length;
+  return await liveConnectionCount(ctx, star, CONNECTION_SCAN_LIMIT);
 }
 
 export type EntitySummary = {

@@ -1,7 +1,7 @@
 // The only writer of `lifeStates` (MECHANICS §7): loads what the trajectory physics reads,
 // calls computeLifeState (src/mechanics/lifeState.ts) and stores the snapshot. Also the
 // bounded reads behind lifeStates.current and lifeStates.history. Pruning is in ./retention.
-import type { ConnectionType } from "../../src/domain";
+import type { ConnectionType, StarState } from "../../src/domain";
 import { unreachedMilestones } from "../../src/mechanics/journeys";
 import {
   EFFORT_WINDOW_DAYS,
@@ -32,14 +32,26 @@ export const LIFE_STATE_READ_CAPS = {
   growthEvents: 5_000,
   /** Non-dormant stars; past this, connection ends outside the set are fetched one by one. */
   stars: 500,
+  /** Per range of the live set (a type and a pair of end states, see GRAVITY_RANGES). */
   connectionsPerType: 200,
   /** Connection ends read one by one when the star cap cut the set (else none are read). */
   connectionEnds: 200,
   activeMissions: 200,
 } as const;
 
-/** Connection types gravity reads (MECHANICS §7: blocks, tension, shadow_mirror). */
-const GRAVITY_TYPES: readonly ConnectionType[] = ["blocks", "tension", "shadow_mirror"];
+/**
+ * The connections gravity can count (MECHANICS §7, docs/mechanics.md choices), as ranges of
+ * by_user_states_type: a tension between two live stars; a blocks from a live blocker (the
+ * target may sleep); a shadow_mirror with a live end (its dark star: the mirrored star may
+ * sleep). Links with no live end at the place that counts are history, never read.
+ */
+const GRAVITY_RANGES: readonly { type: ConnectionType; aState: StarState; bState: StarState }[] = [
+  { type: "tension", aState: "live", bState: "live" },
+  ...(["live", "dormant", "dismissed"] as const).map((bState) => ({ type: "blocks" as const, aState: "live" as const, bState })),
+  ...(["live", "dormant", "dismissed"] as const).map((bState) => ({ type: "shadow_mirror" as const, aState: "live" as const, bState })),
+  { type: "shadow_mirror", aState: "dormant", bState: "live" },
+  { type: "shadow_mirror", aState: "dismissed", bState: "live" },
+];
 
 // ---------------------------------------------------------------------------------------
 // Loading
@@ -56,48 +68,42 @@ async function recentGrowthEvents(ctx: QueryCtx, userId: Id<"users">, now: numbe
 }
 
 /**
- * Non-dormant stars: the two by_user_type ranges either side of "dormant" (every active
- * type), so history is never read. `complete` is false when the cap cut the set.
+ * Non-dormant stars: the live set (one by_user_state_type range, by type), so history is
+ * never read. `complete` is false when the cap cut the set.
  */
 async function nonDormantStars(ctx: QueryCtx, userId: Id<"users">) {
   const cap = LIFE_STATE_READ_CAPS.stars;
-  const below = await ctx.db
+  const stars = await ctx.db
     .query("stars")
-    .withIndex("by_user_type", (q) => q.eq("userId", userId).lt("type", "dormant"))
+    .withIndex("by_user_state_type", (q) => q.eq("userId", userId).eq("state", "live"))
     .take(cap + 1);
-  const above =
-    below.length > cap
-      ? []
-      : await ctx.db
-          .query("stars")
-          .withIndex("by_user_type", (q) => q.eq("userId", userId).gt("type", "dormant"))
-          .take(cap + 1 - below.length);
-  const stars = [...below, ...above];
   return { stars: stars.slice(0, cap), complete: stars.length <= cap };
 }
 
 /**
- * The gravity connections, as the pure builder reads them. Only types that can count are
- * read: none without stars, tension only with two, shadow_mirror only with a shadow star
- * (or when the cap cut the set: an unloaded star may be one).
+ * The gravity connections, as the pure builder reads them: the GRAVITY_RANGES of the live
+ * set. Only types that can count are read: none without stars, tension only with two,
+ * shadow_mirror only with a shadow star (or when the cap cut the set: an unloaded star may be one).
  * An end outside the loaded set is dormant when the set is complete (every awake star was
  * loaded; stars are only deleted with their account), so it is passed as a dormant
  * placeholder (it keeps blocks targets and mirror partners "known", as the formula's
  * choices want). When the cap cut the set, such ends are read (up to a cap).
  */
 async function gravityOf(ctx: QueryCtx, userId: Id<"users">, stars: Doc<"stars">[], complete: boolean) {
-  const types = GRAVITY_TYPES.filter(
-    (type) =>
+  const ranges = GRAVITY_RANGES.filter(
+    ({ type }) =>
       stars.length > 0 &&
       (type !== "tension" || stars.length >= 2) &&
       (type !== "shadow_mirror" || !complete || stars.some((s) => s.polarity === "shadow")),
   );
   const connections = (
     await Promise.all(
-      types.map((type) =>
+      ranges.map(({ type, aState, bState }) =>
         ctx.db
           .query("connections")
-          .withIndex("by_user_type", (q) => q.eq("userId", userId).eq("type", type))
+          .withIndex("by_user_states_type", (q) =>
+            q.eq("userId", userId).eq("aState", aState).eq("bState", bState).eq("type", type),
+          )
           .take(LIFE_STATE_READ_CAPS.connectionsPerType),
       ),
     )

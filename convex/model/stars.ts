@@ -6,8 +6,11 @@
 //  - at most one star per (user, normalizedLabel), dismissed ones included, so the
 //    dismissed-label memory is a by_user_label lookup;
 //  - a dismissed star is `dormant` for good: it is never reinforced, spilled onto, decayed
-//    or drained, and does not boost or block (it counts as a dormant source).
-import { normalizeLabel, type ConceptType, type Domain, type Polarity } from "../../src/domain";
+//    or drained, and does not boost or block (it counts as a dormant source);
+//  - `state` is starState(type, dismissedAt) after every write (writeStar), and a write that
+//    changes it moves the star's end of each of its connections in the same transaction
+//    (model/connections.ts syncConnectionEnds): the live set stays an index.
+import { normalizeLabel, starState, type ConceptType, type Domain, type Polarity } from "../../src/domain";
 import { appendEvidence, isSymmetric, shadowMirrorDrainedEnds } from "../../src/mechanics/connections";
 import { starCreatedDeltas, starReinforcedDeltas } from "../../src/mechanics/growth";
 import {
@@ -29,7 +32,14 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidArgument, invalidTransition, notFound } from "../errors";
 import { userText } from "./clientInput";
-import { evidenceQuote, starEdges } from "./connections";
+import {
+  evidenceQuote,
+  incomingFromLive,
+  liveEdges,
+  newSyncBudget,
+  syncConnectionEnds,
+  type SyncBudget,
+} from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { loadOwned } from "./userTables";
 import { assertNotDeleting } from "./users";
@@ -39,6 +49,34 @@ import { assertNotDeleting } from "./users";
  * the reactive query's reads bounded by the active set, whatever the user's history.
  */
 export const MAX_ACTIVE_STARS = 500;
+
+/**
+ * Writes `patch` onto `star` (as stored now: callers read it fresh, as the physics needs)
+ * with the state it leads to; when the state changes, the star's connection ends follow in
+ * this transaction (as far as `budget` goes, then scheduled). Every write of type or
+ * dismissedAt goes through here.
+ */
+async function writeStar(
+  ctx: MutationCtx,
+  star: Doc<"stars">,
+  patch: Partial<Doc<"stars">>,
+  now: number,
+  budget: SyncBudget,
+): Promise<void> {
+  const state = starState({ ...star, ...patch });
+  await ctx.db.patch("stars", star._id, { ...patch, state });
+  // `star.state` (not starState(star)): a star the backfill has not reached yet syncs too.
+  if (star.state !== state) await syncConnectionEnds(ctx, star._id, state, now, budget);
+}
+
+/** The user's brightest live stars (never dormant or dismissed), brightest first: the prompts' star list. */
+export async function brightestLiveStars(ctx: QueryCtx, userId: Id<"users">, limit: number): Promise<Doc<"stars">[]> {
+  return await ctx.db
+    .query("stars")
+    .withIndex("by_user_state_brightness", (q) => q.eq("userId", userId).eq("state", "live"))
+    .order("desc")
+    .take(limit);
+}
 
 /** The stored fields a physics step may change (StarPhysics minus identity and layout inputs). */
 function physicsPatch(next: StarPhysics) {
@@ -163,6 +201,7 @@ export async function createStar(
     sourceMessageId: input.sourceMessageId,
     evidence: quote === null ? [] : [{ ...quote, messageId: input.sourceMessageId }],
     reinforcementCount: 0,
+    state: starState(physics),
   });
   await recordGrowth(
     ctx,
@@ -183,10 +222,10 @@ async function starsById(ctx: QueryCtx, ids: readonly Id<"stars">[]): Promise<Ma
 }
 
 /**
- * Ceiling and growth_edge multiplier from the connections pointing into a star, read with
- * their source stars as they are now (so a source reinforced earlier in this transaction
- * counts with its new brightness). Dormant sources (dismissed ones included) neither block
- * nor boost.
+ * Ceiling and growth_edge multiplier from the connections pointing into a star from live
+ * stars, read with their source stars as they are now (so a source reinforced earlier in
+ * this transaction counts with its new brightness). Dormant sources (dismissed ones
+ * included) neither block nor boost, so links from them are not even read.
  */
 async function incomingInfluence(ctx: QueryCtx, incoming: readonly Doc<"connections">[], signal: number) {
   const relevant = incoming.filter((c) => c.type === "blocks" || c.type === "growth_edge");
@@ -208,18 +247,19 @@ async function incomingInfluence(ctx: QueryCtx, incoming: readonly Doc<"connecti
 }
 
 async function ceilingOf(ctx: QueryCtx, starId: Id<"stars">): Promise<number> {
-  const { incoming } = await starEdges(ctx, starId);
-  const blocks = incoming.filter((c) => c.type === "blocks");
+  const blocks = await incomingFromLive(ctx, starId, "blocks");
   return (await incomingInfluence(ctx, blocks, 0)).ceiling;
 }
 
 /**
  * MECHANICS §1 reinforcement: boost and ceiling from the star's incoming growth_edge and
  * blocks connections, the step, evidence (newest 10) and count, then one hop of spillover
- * over resonance and tension in both directions, each neighbour with its own ceiling and
- * `lastUpdatedAt` only. All in the caller's transaction. A dormant star wakes; a dismissed
- * star is refused with INVALID_TRANSITION before anything is written (a caller applying
- * many items may catch it per item).
+ * over resonance and tension in both directions onto live neighbours, each with its own
+ * ceiling and `lastUpdatedAt` only. All in the caller's transaction. A dormant star wakes
+ * (its connections to live stars come alive with it); a dormant neighbour gets no spill
+ * (docs/mechanics.md: frozen, like in decay). A dismissed star is refused with
+ * INVALID_TRANSITION before anything is written (a caller applying many items may catch it
+ * per item).
  */
 export async function reinforceStar(
   ctx: MutationCtx,
@@ -233,14 +273,16 @@ export async function reinforceStar(
     throw invalidArgument(`signal must be a number from -1 to 1, got ${signal}`);
   }
   const quote = evidence === undefined ? null : await evidenceQuote(ctx, star.userId, evidence, now);
-  const { outgoing, incoming } = await starEdges(ctx, star._id);
+  const budget = newSyncBudget();
+  const { outgoing, incoming } = await liveEdges(ctx, star._id);
   const influence = await incomingInfluence(ctx, incoming, signal);
   const { next, appliedDelta } = reinforce(star, signal, influence, now);
-  await ctx.db.patch("stars", star._id, {
+  const patch = {
     ...physicsPatch(next),
     evidence: quote === null ? star.evidence : appendEvidence(star.evidence, quote),
     reinforcementCount: star.reinforcementCount + 1,
-  });
+  };
+  await writeStar(ctx, star, patch, now, budget);
 
   // One hop, no cascades: each neighbour is read fresh (after this star's write and any
   // earlier spill onto it, e.g. a pair joined by both resonance and tension).
@@ -251,10 +293,11 @@ export async function reinforceStar(
   for (const { connection, neighbourId } of spills) {
     if (spilloverDelta(connection.type, connection.strength, appliedDelta) === 0) continue;
     const neighbour = await ctx.db.get("stars", neighbourId);
-    if (neighbour === null || neighbour.dismissedAt !== undefined) continue;
+    // Live when the edges were read; an earlier spill of this loop may have put it to sleep.
+    if (neighbour === null || starState(neighbour) !== "live") continue;
     const ceiling = await ceilingOf(ctx, neighbourId);
     const spilled = spill(neighbour, connection.type, connection.strength, appliedDelta, ceiling, now);
-    if (spilled !== null) await ctx.db.patch("stars", neighbourId, physicsPatch(spilled.next));
+    if (spilled !== null) await writeStar(ctx, neighbour, physicsPatch(spilled.next), now, budget);
   }
 
   await recordGrowth(
@@ -306,28 +349,39 @@ export async function editStar(ctx: MutationCtx, star: Doc<"stars">, edit: StarE
  */
 export async function dismissStar(ctx: MutationCtx, star: Doc<"stars">, now: number): Promise<void> {
   if (star.dismissedAt !== undefined) return;
-  await ctx.db.patch("stars", star._id, { dismissedAt: now, type: "dormant" });
+  await writeStar(ctx, star, { dismissedAt: now, type: "dormant" }, now, newSyncBudget());
 }
 
 // ---------------------------------------------------------------------------------------
 // Daily job: decay and shadow drain (convex/decay.ts pages and schedules)
 
-/** Decays one star to `now`; no write when nothing worth writing changed. Returns whether it wrote. */
-export async function decayStar(ctx: MutationCtx, star: Doc<"stars">, now: number): Promise<boolean> {
+/**
+ * Decays one star to `now`; no write when nothing worth writing changed. Returns whether it
+ * wrote. A star that goes dormant takes its connections out of the live set (`budget` is
+ * the job transaction's, shared by its stars).
+ */
+export async function decayStar(
+  ctx: MutationCtx,
+  star: Doc<"stars">,
+  now: number,
+  budget: SyncBudget = newSyncBudget(),
+): Promise<boolean> {
   if (star.dismissedAt !== undefined) return false;
   const next = decay(star, now);
   if (!decayWriteNeeded(star, next)) return false;
-  await ctx.db.patch("stars", star._id, physicsPatch(next));
+  await writeStar(ctx, star, physicsPatch(next), now, budget);
   return true;
 }
 
 /**
- * Shadow drain of one shadow_mirror at `now`, run after the user's decay (so "dark" is the
- * type as of `now`). The drained end loses (1 − 0.01·strength)^days of its excess over MIN,
- * days since the mirror's lastDrainAt. Choices:
- *  - a dormant end is never drained (dormant stars are frozen, like in decay);
+ * Shadow drain of one live shadow_mirror at `now`, run after the user's decay (so "dark" is
+ * the type as of `now`). The drained end loses (1 − 0.01·strength)^days of its excess over
+ * MIN, days since the mirror's lastDrainAt. Choices:
+ *  - a dormant end is never drained (dormant stars are frozen, like in decay); the job
+ *    reads live mirrors only, and a mirror whose end wakes restarts its clock then
+ *    (syncConnectionEnds), so a dark star that wakes after months does not drain months at once;
  *  - a mirror with no dark end at `now` owes nothing for the elapsed days: lastDrainAt
- *    moves to `now` (so a dark star that wakes after months does not drain months at once);
+ *    moves to `now`;
  *  - a drain too small to write (decayWriteNeeded) writes nothing and keeps lastDrainAt,
  *    so the days accumulate and a later run drains them exactly (composition);
  *  - lastDrainAt === now (second run at the same now) is a no-op.
@@ -336,6 +390,7 @@ export async function drainShadowMirror(
   ctx: MutationCtx,
   mirror: Doc<"connections">,
   now: number,
+  budget: SyncBudget = newSyncBudget(),
 ): Promise<void> {
   const lastDrainAt = mirror.lastDrainAt ?? mirror.createdAt;
   const days = drainDays(lastDrainAt, now);
@@ -349,7 +404,8 @@ export async function drainShadowMirror(
     .map((star) => ({ star, next: drainStar(star, mirror.strength, days, now) }));
   if (drained.length > 0 && !drained.some(({ star, next }) => decayWriteNeeded(star, next))) return;
   for (const { star, next } of drained) {
-    await ctx.db.patch("stars", star._id, { brightness: next.brightness, radius: next.radius, type: next.type });
+    // A drain can put a star to sleep (faint and unreinforced for 30 days): writeStar syncs.
+    await writeStar(ctx, star, { brightness: next.brightness, radius: next.radius, type: next.type }, now, budget);
   }
   await ctx.db.patch("connections", mirror._id, { lastDrainAt: now });
 }

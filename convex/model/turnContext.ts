@@ -7,14 +7,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { vConversationPhase, vDomain, vMessageRole, vStarType } from "../validators";
 import { isCurrentAttempt } from "./extraction";
-
-/**
- * Rows read from stars.by_user_brightness (descending) to find the 50 brightest
- * non-dormant stars. Dormant stars sit at the bottom (b ≤ MIN + 0.01) except dismissed
- * ones, which keep their brightness; a user who dismissed more than 150 stars brighter
- * than their 50th gets a shorter list, never an unbounded read.
- */
-export const STAR_SCAN_LIMIT = 200;
+import { brightestLiveStars } from "./stars";
 
 const vPromptStar = v.object({
   id: v.string(),
@@ -62,7 +55,7 @@ export async function loadTurnContext(
   if (user === null || conversation === null) return null;
   if (user.deletionRequestedAt !== undefined) return { kind: "skip", reason: "account deletion pending" };
   const [stars, recentTurns, skills] = await Promise.all([
-    brightestLiveStars(ctx, user._id),
+    promptStars(ctx, user._id),
     recentTurnsBefore(ctx, message),
     promptSkills(ctx),
   ]);
@@ -80,17 +73,10 @@ export async function loadTurnContext(
   };
 }
 
-/** The prompt's star list: the user's brightest non-dormant, non-dismissed stars, at most 50. */
-export async function brightestLiveStars(ctx: QueryCtx, userId: Id<"users">): Promise<PromptStar[]> {
-  const brightest = await ctx.db
-    .query("stars")
-    .withIndex("by_user_brightness", (q) => q.eq("userId", userId))
-    .order("desc")
-    .take(STAR_SCAN_LIMIT);
-  return brightest
-    .filter((star) => star.type !== "dormant" && star.dismissedAt === undefined)
-    .slice(0, PROMPT_LIMITS.stars)
-    .map((star) => ({ id: star._id, label: star.label, domain: star.domain, brightness: star.brightness, type: star.type }));
+/** The prompt's star list: the user's 50 brightest live stars (never dormant, never dismissed), from the live set. */
+export async function promptStars(ctx: QueryCtx, userId: Id<"users">): Promise<PromptStar[]> {
+  const brightest = await brightestLiveStars(ctx, userId, PROMPT_LIMITS.stars);
+  return brightest.map((star) => ({ id: star._id, label: star.label, domain: star.domain, brightness: star.brightness, type: star.type }));
 }
 
 /** The conversation's last turns before `message`, oldest first (at most 12). */

@@ -36,6 +36,8 @@ describe("connections.upsert", () => {
       evidence: [{ quote: "a then b", at: T0, messageId }],
       createdAt: T0,
       updatedAt: T0,
+      aState: "live",
+      bState: "live",
     });
   });
 
@@ -137,6 +139,7 @@ describe("connections.upsert", () => {
         const [starA, starB] = i % 2 === 0 ? [hub, spoke] : [spoke, hub]; // both directions count
         await ctx.db.insert("connections", {
           userId, starA, starB, type: "causation", strength: 0.5, evidence: [], createdAt: T0, updatedAt: T0,
+          aState: "live", bState: "live",
         });
       }
     });

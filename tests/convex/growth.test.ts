@@ -5,6 +5,7 @@ import type { Doc, Id } from "../../convex/_generated/dataModel";
 import {
   GROWTH_DIMENSIONS,
   GROWTH_SOURCES,
+  starState,
   type ConnectionType,
   type GrowthDimension,
   type GrowthEntityType,
@@ -12,6 +13,7 @@ import {
 } from "../../src/domain";
 import { aggregate, aggregateKey, type GrowthAggregate } from "../../src/mechanics/growth";
 import { DAY } from "../../src/time";
+import { connectionDoc } from "../support/constellation";
 import { type Backend, countRows, createUser, expectConvexError, newBackend } from "../setup";
 import { patchGrowthState } from "../support/userState";
 
@@ -260,7 +262,7 @@ async function insertStar(
   extra: Partial<Doc<"stars">> = {},
 ): Promise<Id<"stars">> {
   return await t.run(async (ctx) =>
-    ctx.db.insert("stars", {
+    ctx.db.insert("stars", withState({
       userId,
       label,
       normalizedLabel: label.toLowerCase(),
@@ -280,8 +282,13 @@ async function insertStar(
       lastUpdatedAt: T0,
       lastReinforcedAt: T0,
       ...extra,
-    }),
+    })),
   );
+}
+
+/** The state the writers keep on every star (the live set), from its type and dismissal. */
+function withState<T extends Omit<Doc<"stars">, "_id" | "_creationTime">>(star: T): T {
+  return { ...star, state: starState(star) };
 }
 
 async function connect(
@@ -291,9 +298,7 @@ async function connect(
   starB: Id<"stars">,
   type: ConnectionType = "causation",
 ) {
-  await t.run(async (ctx) =>
-    ctx.db.insert("connections", { userId, starA, starB, type, strength: 0.5, evidence: [], createdAt: T0, updatedAt: T0 }),
-  );
+  await t.run(async (ctx) => ctx.db.insert("connections", await connectionDoc(ctx, userId, { starA, starB, type, createdAt: T0, updatedAt: T0 })));
 }
 
 /** Gives a star `n` active dimensions (0.1 each: exactly the activation threshold). */

@@ -72,6 +72,7 @@ describe("stars.create", () => {
       sourceMessageId: messageId,
       evidence: [{ quote: "I ran at 6 again", at: T0, messageId }],
       reinforcementCount: 0,
+      state: "live",
     });
     expect(stored.extractedDay).toBe(3);
     expect(stored.type).toBe("nascent");

@@ -2,6 +2,7 @@
 // straight into the in-memory backend, with physics from the pure formulas, so each test
 // states only what differs from a plain star.
 import type { PaginationResult } from "convex/server";
+import { starState } from "../../src/domain";
 import { classify, createStar as newStarPhysics, radiusFor } from "../../src/mechanics/stars";
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
@@ -42,8 +43,9 @@ export function starDoc(userId: Id<"users">, seed: StarSeed = {}): Omit<Doc<"sta
     ...seed,
     label,
   };
-  // The classifier's type at T0 unless the test pins one.
-  return { ...doc, radius: seed.radius ?? radiusFor(doc.brightness), type: seed.type ?? classify(doc, T0) };
+  // The classifier's type at T0 unless the test pins one; the state follows, as the writers keep it.
+  const type = seed.type ?? classify(doc, T0);
+  return { ...doc, radius: seed.radius ?? radiusFor(doc.brightness), type, state: seed.state ?? starState({ ...doc, type }) };
 }
 
 export async function insertStar(t: Backend, userId: Id<"users">, seed: StarSeed = {}): Promise<Id<"stars">> {
@@ -58,23 +60,30 @@ export async function insertStars(t: Backend, userId: Id<"users">, seeds: StarSe
   });
 }
 
-export async function insertConnection(
-  t: Backend,
+export type ConnectionSeed = Pick<Doc<"connections">, "starA" | "starB" | "type"> & Partial<Doc<"connections">>;
+
+/** A connection document whose end states are those of its stars (as the writers keep them). */
+export async function connectionDoc(
+  ctx: { db: { get: (table: "stars", id: Id<"stars">) => Promise<Doc<"stars"> | null> } },
   userId: Id<"users">,
-  fields: Pick<Doc<"connections">, "starA" | "starB" | "type"> & Partial<Doc<"connections">>,
-): Promise<Id<"connections">> {
-  return await t.run(
-    async (ctx) =>
-      await ctx.db.insert("connections", {
-        userId,
-        strength: 0.5,
-        evidence: [],
-        createdAt: T0,
-        updatedAt: T0,
-        lastDrainAt: fields.type === "shadow_mirror" ? T0 : undefined,
-        ...fields,
-      }),
-  );
+  fields: ConnectionSeed,
+): Promise<Omit<Doc<"connections">, "_id" | "_creationTime">> {
+  const [a, b] = await Promise.all([ctx.db.get("stars", fields.starA), ctx.db.get("stars", fields.starB)]);
+  return {
+    userId,
+    strength: 0.5,
+    evidence: [],
+    createdAt: T0,
+    updatedAt: T0,
+    lastDrainAt: fields.type === "shadow_mirror" ? T0 : undefined,
+    aState: a === null ? "dismissed" : starState(a),
+    bState: b === null ? "dismissed" : starState(b),
+    ...fields,
+  };
+}
+
+export async function insertConnection(t: Backend, userId: Id<"users">, fields: ConnectionSeed): Promise<Id<"connections">> {
+  return await t.run(async (ctx) => await ctx.db.insert("connections", await connectionDoc(ctx, userId, fields)));
 }
 
 export function userDoc(clerkId: string): Omit<Doc<"users">, "_id" | "_creationTime"> {
