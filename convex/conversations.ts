@@ -1,9 +1,11 @@
-// Conversations with TARS (docs/pipeline.md): start, list, get, complete, and the job that
+// Conversations with a coach character, TARS by default (docs/pipeline.md): start, list, get, complete, and the job that
 // abandons conversations idle for 24 hours. Thin: the rules are in model/conversations.ts.
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
+import { DEFAULT_CHARACTER_KEY } from "../src/llm/characters";
 import { internal } from "./_generated/api";
 import { fanOut } from "./model/batching";
+import { conversationCharacterKey } from "./model/characters";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
@@ -30,6 +32,8 @@ export const vConversationView = v.object({
   lastMessageAt: v.number(),
   completedAt: v.optional(v.number()),
   archivedAt: v.optional(v.number()),
+  /** The key of the character who answers (characters.list); "tars" by default. */
+  character: v.string(),
 });
 export type ConversationView = Infer<typeof vConversationView>;
 
@@ -47,17 +51,23 @@ export function toConversationView(c: Doc<"conversations">): ConversationView {
     lastMessageAt: c.lastMessageAt,
     completedAt: c.completedAt,
     archivedAt: c.archivedAt,
+    character: c.characterKey ?? DEFAULT_CHARACTER_KEY,
   };
 }
 
 /**
- * Starts a conversation in a coaching phase. The first mirror conversation moves an
- * onboarding user to the mirror phase; its mirror day is set by the server.
+ * Starts a conversation in a coaching phase with a character (`character`: its key from
+ * characters.list; TARS when absent; NOT_FOUND for an unknown one). The first mirror
+ * conversation moves an onboarding user to the mirror phase; its mirror day is set by the
+ * server.
  */
 export const start = userMutation({
-  args: { phase: vConversationPhase },
+  args: { phase: vConversationPhase, character: v.optional(v.string()) },
   returns: v.id("conversations"),
-  handler: async (ctx, { phase }) => await startConversation(ctx, ctx.user, phase, Date.now()),
+  handler: async (ctx, { phase, character }) => {
+    const characterKey = await conversationCharacterKey(ctx, character);
+    return await startConversation(ctx, ctx.user, phase, Date.now(), characterKey);
+  },
 });
 
 /** The caller's conversations, newest first. */

@@ -15,6 +15,7 @@ import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
 import { snapshotLifeState } from "./model/lifeStates";
+import { revealDueQuests } from "./model/quests";
 import {
   ARCHIVABLE_STATUSES,
   archivable,
@@ -126,7 +127,8 @@ export const dailyRolloverUsers = internalMutation({
 /**
  * One user's rollover at `now`. Skipped when `nextDailyAt` is still ahead (done already).
  * Velocity is keyed by journeys.lastVelocityDate, the snapshot by users.lastDailyDate (the
- * local date it was taken on); then nextDailyAt moves to the next local midnight. The
+ * local date it was taken on), quest reveals by the narrative's revealed keys; then
+ * nextDailyAt moves to the next local midnight. The
  * walking journeys and one range of recent offers are read once and serve both steps. An
  * account pending deletion only moves nextDailyAt.
  */
@@ -154,6 +156,8 @@ async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number):
   const offers = await recentOffers(ctx, userId, since);
   for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
   if (user.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+  // After the snapshot, so an escape-index quest reads tonight's η (MECHANICS §10).
+  await revealDueQuests(ctx, userId, now);
   await ctx.db.patch("users", userId, { nextDailyAt, lastDailyDate: today });
 }
 

@@ -21,6 +21,8 @@ export const vMissionView = v.object({
   startedAt: v.optional(v.number()),
   completedAt: v.optional(v.number()),
   failedAt: v.optional(v.number()),
+  /** A quest's mission: the template key it was revealed from (narrative.mine). */
+  questKey: v.optional(v.string()),
 });
 
 function toMissionView(mission: Doc<"missions">) {
@@ -36,6 +38,7 @@ function toMissionView(mission: Doc<"missions">) {
     startedAt: mission.startedAt,
     completedAt: mission.completedAt,
     failedAt: mission.failedAt,
+    questKey: mission.questKey,
   };
 }
 

@@ -20,9 +20,12 @@ import {
   MISSION_ATTRIBUTES,
   MISSION_STATUSES,
   POLARITIES,
+  RELATIONSHIP_TIERS,
+  SCENARIOS,
   SKILL_CATEGORIES,
   SKILL_SOURCES,
   STAR_TYPES,
+  STORY_EVENT_KINDS,
   TIERS,
   TIMEFRAMES,
   USER_PHASES,
@@ -124,3 +127,17 @@ export type Milestone = Infer<typeof vMilestone>;
 
 /** Per-table document counts (exports and deletion receipts). */
 export const vTableCounts = v.record(v.string(), v.number());
+
+// Companions and quests (MECHANICS §10)
+export const vScenario = literals(...SCENARIOS);
+export const vRelationshipTier = literals(...RELATIONSHIP_TIERS);
+export const vStoryEventKind = literals(...STORY_EVENT_KINDS);
+
+/** One revealed quest of a user's narrative: the template and the mission made from it. */
+export const vQuestReveal = v.object({
+  questKey: v.string(),
+  chapter: v.number(),
+  missionId: v.id("missions"),
+  revealedAt: v.number(),
+});
+export type QuestReveal = Infer<typeof vQuestReveal>;

@@ -155,7 +155,6 @@ export const RELATIONSHIP_TIERS = ["acquaintance", "companion", "confidant"] as 
 export type RelationshipTier = (typeof RELATIONSHIP_TIERS)[number];
 
 export const STORY_EVENT_KINDS = [
-  "story_started",
   "quest_revealed",
   "quest_completed",
   "chapter_advanced",

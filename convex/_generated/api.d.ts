@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as characters from "../characters.js";
 import type * as connections from "../connections.js";
 import type * as conversations from "../conversations.js";
 import type * as crons from "../crons.js";
@@ -29,6 +30,7 @@ import type * as lifeStates from "../lifeStates.js";
 import type * as messages from "../messages.js";
 import type * as missions from "../missions.js";
 import type * as model_batching from "../model/batching.js";
+import type * as model_characters from "../model/characters.js";
 import type * as model_connections from "../model/connections.js";
 import type * as model_conversations from "../model/conversations.js";
 import type * as model_experiments from "../model/experiments.js";
@@ -37,16 +39,21 @@ import type * as model_growth from "../model/growth.js";
 import type * as model_journeys from "../model/journeys.js";
 import type * as model_lifeStates from "../model/lifeStates.js";
 import type * as model_missions from "../model/missions.js";
+import type * as model_narrative from "../model/narrative.js";
 import type * as model_privacy from "../model/privacy.js";
 import type * as model_progress from "../model/progress.js";
+import type * as model_quests from "../model/quests.js";
+import type * as model_relationships from "../model/relationships.js";
 import type * as model_retention from "../model/retention.js";
 import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
+import type * as narrative from "../narrative.js";
 import type * as privacy from "../privacy.js";
 import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
+import type * as relationships from "../relationships.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
 import type * as users from "../users.js";
@@ -61,6 +68,7 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  characters: typeof characters;
   connections: typeof connections;
   conversations: typeof conversations;
   crons: typeof crons;
@@ -77,6 +85,7 @@ declare const fullApi: ApiFromModules<{
   messages: typeof messages;
   missions: typeof missions;
   "model/batching": typeof model_batching;
+  "model/characters": typeof model_characters;
   "model/connections": typeof model_connections;
   "model/conversations": typeof model_conversations;
   "model/experiments": typeof model_experiments;
@@ -85,16 +94,21 @@ declare const fullApi: ApiFromModules<{
   "model/journeys": typeof model_journeys;
   "model/lifeStates": typeof model_lifeStates;
   "model/missions": typeof model_missions;
+  "model/narrative": typeof model_narrative;
   "model/privacy": typeof model_privacy;
   "model/progress": typeof model_progress;
+  "model/quests": typeof model_quests;
+  "model/relationships": typeof model_relationships;
   "model/retention": typeof model_retention;
   "model/skills": typeof model_skills;
   "model/stars": typeof model_stars;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
+  narrative: typeof narrative;
   privacy: typeof privacy;
   progress: typeof progress;
   rateLimits: typeof rateLimits;
+  relationships: typeof relationships;
   skills: typeof skills;
   stars: typeof stars;
   users: typeof users;

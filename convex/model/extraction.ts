@@ -26,6 +26,7 @@ import {
   vGrowthDimension,
   vMessageRole,
   vPolarity,
+  vRelationshipTier,
   vStarType,
   vTokenUsage,
   type Extraction,
@@ -33,6 +34,7 @@ import {
 } from "../validators";
 import { QUOTE_MAX_CHARS, upsertConnection } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
+import { companionContext } from "./relationships";
 import { addSkillEvidence } from "./skills";
 import { createStar, reinforceStar, starByLabel } from "./stars";
 
@@ -165,6 +167,9 @@ export const vTurnContext = v.union(
       recentTurns: v.array(v.object({ role: vMessageRole, content: v.string() })),
       userMessage: v.string(),
       skillNames: v.array(v.string()),
+      character: v.object({ name: v.string(), personality: v.string() }),
+      relationship: v.object({ level: v.number(), tier: vRelationshipTier }),
+      memories: v.array(v.object({ date: v.string(), text: v.string() })),
     }),
     skills: v.array(v.object({ name: v.string(), skillId: v.id("skills") })),
   }),
@@ -174,7 +179,9 @@ export type TurnContext = Infer<typeof vTurnContext>;
 /**
  * What the model sees for one user message, bounded whatever the history: the 50 brightest
  * non-dormant, non-dismissed stars (by id and label), the 12 turns before the message (each
- * truncated by the prompt builder), and the first 50 skills of the taxonomy. Null when there
+ * truncated by the prompt builder), the first 50 skills of the taxonomy, and the
+ * conversation's character with what its relationship tier allows (model/relationships.ts
+ * companionContext: persona, level, up to 6 memories). Null when there
  * is nothing to do: the message is gone, answered, failed, or this attempt is stale (a
  * replay, or a later attempt was recorded).
  */
@@ -191,10 +198,11 @@ export async function loadTurnContext(
   ]);
   if (user === null || conversation === null) return null;
   if (user.deletionRequestedAt !== undefined) return { kind: "skip", reason: "account deletion pending" };
-  const [stars, recentTurns, skills] = await Promise.all([
+  const [stars, recentTurns, skills, companion] = await Promise.all([
     promptStars(ctx, user._id),
     turnsBefore(ctx, message),
     ctx.db.query("skills").withIndex("by_normalized_name").take(PROMPT_LIMITS.skillNames),
+    companionContext(ctx, user, conversation),
   ]);
   return {
     kind: "turn",
@@ -205,6 +213,7 @@ export async function loadTurnContext(
       recentTurns,
       userMessage: message.content,
       skillNames: skills.map((skill) => skill.name),
+      ...companion,
     },
     skills: skills.map((skill) => ({ name: skill.name, skillId: skill._id })),
   };

@@ -35,6 +35,9 @@ export const USER_TABLES = {
   dailyProgress: "by_user_date",
   growthEvents: "by_user_created",
   growthProgress: "by_user_entity",
+  relationships: "by_user_character",
+  narrativeStates: "by_user",
+  storyEvents: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

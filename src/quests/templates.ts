@@ -3,6 +3,7 @@
 // template's key (missions.questKey), so a new template needs no migration: it is revealed
 // from the next daily rollover on. Keys are forever: a key once shipped is never reused for
 // another quest (a revealed key is never revealed again, whatever its new content).
+// The story starts with the user's first habit (a 3-day streak), not with sign-up.
 import type { Domain, MissionAttribute } from "../domain";
 
 /** When a hidden quest is revealed; evaluated over a plain snapshot (./conditions.ts). */
@@ -36,21 +37,11 @@ export type QuestBook = {
 export const QUEST_BOOK: QuestBook = Object.freeze({
   version: "1.0.0",
   chapters: Object.freeze<ChapterInfo[]>([
-    { chapter: 1, title: "First Light", opening: "A faint signal crosses the dark: your story begins." },
-    { chapter: 2, title: "The Crossing", opening: "The first stars hold steady. A longer road opens ahead." },
+    { chapter: 1, title: "First Light", opening: "A faint signal crosses the dark: your story begins when you act." },
+    { chapter: 2, title: "The Crossing", opening: "The first habit holds. Read your sky, and keep the orbit steady." },
     { chapter: 3, title: "Escape Velocity", opening: "Old orbits loosen their pull. The far lights are within reach." },
   ]),
   quests: Object.freeze<QuestTemplate[]>([
-    {
-      key: "chart-the-sky",
-      chapter: 1,
-      title: "Chart the sky",
-      description: "Your mirror is complete. Spend a quiet half hour reading your constellation and write down the one star that surprised you.",
-      durationMinutes: 30,
-      essenceReward: 20,
-      attributeType: "Growth",
-      reveal: { kind: "mirror_completed" },
-    },
     {
       key: "three-dawns",
       chapter: 1,
@@ -62,14 +53,14 @@ export const QUEST_BOOK: QuestBook = Object.freeze({
       reveal: { kind: "streak", atLeast: 3 },
     },
     {
-      key: "body-beacon",
+      key: "chart-the-sky",
       chapter: 2,
-      title: "Body beacon",
-      description: "Two health stars shine bright. Plan a week of the habits that lit them, and do the first one today.",
+      title: "Chart the sky",
+      description: "Your mirror is complete. Spend a quiet half hour reading your constellation and write down the one star that surprised you.",
       durationMinutes: 30,
-      essenceReward: 25,
-      attributeType: "Health",
-      reveal: { kind: "bright_stars", domain: "health", atLeast: 2 },
+      essenceReward: 20,
+      attributeType: "Growth",
+      reveal: { kind: "mirror_completed" },
     },
     {
       key: "seven-day-orbit",
@@ -80,6 +71,16 @@ export const QUEST_BOOK: QuestBook = Object.freeze({
       essenceReward: 30,
       attributeType: "Connection",
       reveal: { kind: "streak", atLeast: 7 },
+    },
+    {
+      key: "body-beacon",
+      chapter: 3,
+      title: "Body beacon",
+      description: "Two health stars shine bright. Plan a week of the habits that lit them, and do the first one today.",
+      durationMinutes: 30,
+      essenceReward: 25,
+      attributeType: "Health",
+      reveal: { kind: "bright_stars", domain: "health", atLeast: 2 },
     },
     {
       key: "break-orbit",

@@ -57,10 +57,10 @@ describe("the starter book (version 1.0.0)", () => {
     expect(QUEST_BOOK.version).toBe("1.0.0");
     expect(QUEST_BOOK.chapters.map((c) => c.chapter)).toEqual([1, 2, 3]);
     expect(QUEST_BOOK.quests.map((q) => [q.key, q.chapter])).toEqual([
-      ["chart-the-sky", 1],
       ["three-dawns", 1],
-      ["body-beacon", 2],
+      ["chart-the-sky", 2],
       ["seven-day-orbit", 2],
+      ["body-beacon", 3],
       ["break-orbit", 3],
       ["listeners-gift", 3],
     ]);
@@ -68,10 +68,10 @@ describe("the starter book (version 1.0.0)", () => {
 
   test("the thresholds of the shipped quests (a change here is a new book version)", () => {
     expect(QUEST_BOOK.quests.map((q) => q.reveal)).toEqual([
-      { kind: "mirror_completed" },
       { kind: "streak", atLeast: 3 },
-      { kind: "bright_stars", domain: "health", atLeast: 2 },
+      { kind: "mirror_completed" },
       { kind: "streak", atLeast: 7 },
+      { kind: "bright_stars", domain: "health", atLeast: 2 },
       { kind: "escape_index", atLeast: 1 },
       { kind: "skill_mean", skill: "Active Listening", atLeast: 6 },
     ]);
@@ -88,13 +88,13 @@ describe("the starter book (version 1.0.0)", () => {
       quests: [
         { ...QUEST_BOOK.quests[0], chapter: 1 },
         { ...QUEST_BOOK.quests[0], chapter: 4 },
-        { ...QUEST_BOOK.quests[1], key: "Bad Key", reveal: { kind: "streak", atLeast: 0 } },
+        { ...QUEST_BOOK.quests[1], key: "Bad Key", chapter: 1, reveal: { kind: "streak", atLeast: 0 } },
       ],
     };
     expect(questBookProblems(broken)).toEqual([
       "chapters must be numbered 1..n in order; found 3 at 1",
-      "duplicate key chart-the-sky",
-      "chart-the-sky: chapter 4 is not in the book",
+      "duplicate key three-dawns",
+      "three-dawns: chapter 4 is not in the book",
       "Bad Key: key must be lowercase, digits and dashes",
       "Bad Key: threshold must be a positive number",
       "chapter 3 has no quests",
@@ -112,11 +112,12 @@ describe("due quests and chapters", () => {
   });
 
   test("only hidden quests of the user's chapter are due, in book order", () => {
-    expect(dueQuests(QUEST_BOOK, 1, new Set(), everything).map((q) => q.key)).toEqual(["chart-the-sky", "three-dawns"]);
-    expect(dueQuests(QUEST_BOOK, 1, new Set(["chart-the-sky"]), everything).map((q) => q.key)).toEqual(["three-dawns"]);
+    expect(dueQuests(QUEST_BOOK, 1, new Set(), everything).map((q) => q.key)).toEqual(["three-dawns"]);
+    expect(dueQuests(QUEST_BOOK, 1, new Set(["three-dawns"]), everything)).toEqual([]);
+    expect(dueQuests(QUEST_BOOK, 2, new Set(), everything).map((q) => q.key)).toEqual(["chart-the-sky", "seven-day-orbit"]);
     expect(dueQuests(QUEST_BOOK, 2, new Set(), snap({ streakDays: 7 })).map((q) => q.key)).toEqual(["seven-day-orbit"]);
     expect(dueQuests(QUEST_BOOK, 1, new Set(), EMPTY_SNAPSHOT)).toEqual([]);
-    expect(hiddenQuests(QUEST_BOOK, 3, new Set(["break-orbit"])).map((q) => q.key)).toEqual(["listeners-gift"]);
+    expect(hiddenQuests(QUEST_BOOK, 3, new Set(["break-orbit"])).map((q) => q.key)).toEqual(["body-beacon", "listeners-gift"]);
   });
 
   test("snapshotNeeds names only what the hidden quests read", () => {
@@ -125,20 +126,22 @@ describe("due quests and chapters", () => {
       escapeIndex: false,
       skills: [],
       brightStars: false,
-      mirror: true,
+      mirror: false,
     });
     expect(snapshotNeeds(chapterQuests(QUEST_BOOK, 3))).toEqual({
       streak: false,
       escapeIndex: true,
       skills: ["Active Listening"],
-      brightStars: false,
+      brightStars: true,
       mirror: false,
     });
   });
 
   test("a chapter is complete when every one of its quests' missions is completed", () => {
-    expect(chapterComplete(QUEST_BOOK, 1, new Set(["chart-the-sky"]))).toBe(false);
-    expect(chapterComplete(QUEST_BOOK, 1, new Set(["chart-the-sky", "three-dawns"]))).toBe(true);
+    expect(chapterComplete(QUEST_BOOK, 1, new Set())).toBe(false);
+    expect(chapterComplete(QUEST_BOOK, 1, new Set(["three-dawns"]))).toBe(true);
+    expect(chapterComplete(QUEST_BOOK, 2, new Set(["chart-the-sky", "three-dawns"]))).toBe(false);
+    expect(chapterComplete(QUEST_BOOK, 2, new Set(["chart-the-sky", "seven-day-orbit"]))).toBe(true);
     expect(chapterComplete(QUEST_BOOK, 4, new Set())).toBe(false); // no such chapter
     expect([1, 2, 3].map((chapter) => nextChapter(QUEST_BOOK, chapter))).toEqual([2, 3, null]);
   });
