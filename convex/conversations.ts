@@ -1,10 +1,13 @@
-// Conversations with TARS (docs/pipeline.md): start, list, get, complete, and the job that
+// Conversations with a coach character, TARS by default (docs/pipeline.md): start, list, get, complete, and the job that
 // abandons conversations idle for 24 hours. Thin: the rules are in model/conversations.ts.
 import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
+import { DEFAULT_CHARACTER_KEY } from "../src/llm/characters";
 import { internal } from "./_generated/api";
 import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
+import { conversationCharacterKey } from "./model/characters";
+import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
 import {
@@ -17,19 +20,33 @@ import schema from "./schema";
 import { loadOwned } from "./model/userTables";
 import { mapperOf, vConversationPhase, vUserPhase } from "./validators";
 
-/** A conversation as a client sees it (the document without its owner). */
-export const vConversationView = doc(schema, "conversations").omit("_creationTime", "userId");
+/**
+ * A conversation as a client sees it: the document without its owner, and `character`, the
+ * key of the character who answers (characters.list; "tars" for conversations from before
+ * characters, which have no characterKey).
+ */
+export const vConversationView = doc(schema, "conversations")
+  .omit("_creationTime", "userId", "characterKey")
+  .extend({ character: v.string() });
 export type ConversationView = Infer<typeof vConversationView>;
-export const toConversationView = mapperOf(vConversationView);
+const conversationFields = mapperOf(vConversationView.omit("character"));
+export function toConversationView(conversation: Doc<"conversations">): ConversationView {
+  return { ...conversationFields(conversation), character: conversation.characterKey ?? DEFAULT_CHARACTER_KEY };
+}
 
 /**
- * Starts a conversation in a coaching phase. The first mirror conversation moves an
- * onboarding user to the mirror phase; its mirror day is set by the server.
+ * Starts a conversation in a coaching phase with a character (`character`: its key from
+ * characters.list; TARS when absent; NOT_FOUND for an unknown one). The first mirror
+ * conversation moves an onboarding user to the mirror phase; its mirror day is set by the
+ * server.
  */
 export const start = userMutation({
-  args: { phase: vConversationPhase },
+  args: { phase: vConversationPhase, character: v.optional(v.string()) },
   returns: v.id("conversations"),
-  handler: async (ctx, { phase }) => await startConversation(ctx, ctx.user, phase, Date.now()),
+  handler: async (ctx, { phase, character }) => {
+    const characterKey = await conversationCharacterKey(ctx, character);
+    return await startConversation(ctx, ctx.user, phase, Date.now(), characterKey);
+  },
 });
 
 /** The caller's conversations, newest first. */

@@ -15,6 +15,7 @@ import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
 import { snapshotLifeState } from "./model/lifeStates";
+import { revealDueQuests } from "./model/quests";
 import { dueSchedules, isDailyDue, markRolledOver, scheduleOf } from "./model/schedule";
 import {
   ARCHIVABLE_STATUSES,
@@ -75,9 +76,10 @@ export const dailyRolloverUsers = internalMutation({
 /**
  * One user's rollover at `now`. Skipped when `nextDailyAt` is still ahead (done already).
  * Velocity is keyed by journeys.lastVelocityDate, the snapshot by dailySchedules.lastDailyDate
- * (the local date it was taken on); then nextDailyAt moves to the next local midnight
- * (model/schedule.ts). The walking journeys and one range of recent offers are read once and
- * serve both steps. An account pending deletion only moves nextDailyAt. Writes no users row.
+ * (the local date it was taken on), quest reveals by the narrative's revealed keys; then
+ * nextDailyAt moves to the next local midnight (model/schedule.ts). The walking journeys and
+ * one range of recent offers are read once and serve both steps. An account pending
+ * deletion only moves nextDailyAt. Writes no users row.
  */
 async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number): Promise<void> {
   const [user, schedule] = await Promise.all([ctx.db.get("users", userId), scheduleOf(ctx, userId)]);
@@ -102,6 +104,8 @@ async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number):
   const offers = await recentOffers(ctx, userId, since);
   for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
   if (schedule.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+  // After the snapshot, so an escape-index quest reads tonight's η (MECHANICS §10).
+  await revealDueQuests(ctx, userId, now);
   await markRolledOver(ctx, schedule, user.timezone, now, today);
 }
 

@@ -24,9 +24,12 @@ import {
   vNorthStar,
   vPolarity,
   vStarState,
+  vQuestReveal,
+  vScenario,
   vSkillCategory,
   vSkillSource,
   vStarType,
+  vStoryEventKind,
   vTableCounts,
   vTier,
   vTokenUsage,
@@ -202,9 +205,12 @@ export default defineSchema({
     lastMessageAt: v.number(),
     completedAt: v.optional(v.number()),
     archivedAt: v.optional(v.number()),
+    /** The character who answers (characters.key); absent on rows from before §10 = TARS. */
+    characterKey: v.optional(v.string()),
   })
     .index("by_user", ["userId", "startedAt"])
     .index("by_user_phase", ["userId", "phase"])
+    .index("by_user_character", ["userId", "characterKey", "startedAt"])
     .index("by_status_last_message", ["status", "lastMessageAt"]),
 
   // User messages by messages.send; assistant messages by the apply-extraction mutation.
@@ -355,6 +361,8 @@ export default defineSchema({
     startedAt: v.optional(v.number()),
     completedAt: v.optional(v.number()),
     failedAt: v.optional(v.number()),
+    /** A quest's mission: the template it was revealed from (src/quests/templates.ts). */
+    questKey: v.optional(v.string()),
   })
     .index("by_user", ["userId", "createdAt"])
     .index("by_user_status", ["userId", "status", "createdAt"]),
@@ -417,4 +425,63 @@ export default defineSchema({
 
   // convex-helpers' transactional rate limiter (messages per hour, recompute per minute).
   ...rateLimitTables,
+
+  // Companions and quests (MECHANICS §10; docs/mechanics.md §10).
+
+  // Global, written only by characters.seed (from src/llm/characters.ts). Kept on erasure.
+  characters: defineTable({
+    key: v.string(),
+    name: v.string(),
+    tagline: v.string(),
+    /** Goes into the system prompt of every turn the character answers: server data only. */
+    personality: v.string(),
+    attributeFocus: vMissionAttribute,
+    scenario: vScenario,
+    avatarUrl: v.string(),
+    /** Position in the picker (the seed's order). */
+    sortOrder: v.number(),
+  })
+    .index("by_key", ["key"])
+    .index("by_sort_order", ["sortOrder"]),
+
+  // One per (user, character), written by conversation completion (model/relationships.ts).
+  // Deleted by erasure.
+  relationships: defineTable({
+    userId: v.id("users"),
+    characterKey: v.string(),
+    interactions: v.number(),
+    level: v.number(),
+    /** Local date of the last counted interaction (at most one per local date). */
+    lastInteractionDate: v.optional(v.string()),
+    lastInteractionAt: v.optional(v.number()),
+    createdAt: v.number(),
+  }).index("by_user_character", ["userId", "characterKey"]),
+
+  // One per user, created by the first daily rollover after §10 (model/narrative.ts) and
+  // moved by quest reveals and quest-mission completions. Deleted by erasure.
+  narrativeStates: defineTable({
+    userId: v.id("users"),
+    scenario: vScenario,
+    chapter: v.number(),
+    /** QUEST_BOOK.version when the state last changed. */
+    bookVersion: v.string(),
+    /** Revealed quests (at most one per template, ever); bounded by the book's size. */
+    quests: v.array(vQuestReveal),
+    storyCompletedAt: v.optional(v.number()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  }).index("by_user", ["userId"]),
+
+  // Append-only story of a user (reveals, completions, chapters), paged by narrative.events.
+  // Written by model/narrative.ts; deleted by erasure.
+  storyEvents: defineTable({
+    userId: v.id("users"),
+    kind: vStoryEventKind,
+    chapter: v.number(),
+    questKey: v.optional(v.string()),
+    missionId: v.optional(v.id("missions")),
+    title: v.string(),
+    text: v.string(),
+    createdAt: v.number(),
+  }).index("by_user", ["userId", "createdAt"]),
 });

@@ -20,10 +20,13 @@ import {
   MISSION_ATTRIBUTES,
   MISSION_STATUSES,
   POLARITIES,
+  RELATIONSHIP_TIERS,
+  SCENARIOS,
   SKILL_CATEGORIES,
   SKILL_SOURCES,
   STAR_STATES,
   STAR_TYPES,
+  STORY_EVENT_KINDS,
   TIERS,
   TIMEFRAMES,
   USER_PHASES,
@@ -160,3 +163,17 @@ export function mapperOf<Fields extends PropertyValidators>(view: {
  * a validator's at compile time, both ways (get-convex/workpool's `satisfies` check).
  */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+// Companions and quests (MECHANICS §10)
+export const vScenario = literals(...SCENARIOS);
+export const vRelationshipTier = literals(...RELATIONSHIP_TIERS);
+export const vStoryEventKind = literals(...STORY_EVENT_KINDS);
+
+/** One revealed quest of a user's narrative: the template and the mission made from it. */
+export const vQuestReveal = v.object({
+  questKey: v.string(),
+  chapter: v.number(),
+  missionId: v.id("missions"),
+  revealedAt: v.number(),
+});
+export type QuestReveal = Infer<typeof vQuestReveal>;

@@ -27,6 +27,17 @@ async function main(): Promise<void> {
     `\n${summary.constellation.stars} stars, ${summary.constellation.connections} connections, ` +
       `${summary.skills.length} skills with evidence, ${summary.messages.sent} messages, ${summary.model.requests} model calls\n`,
   );
+  for (const companion of summary.companions) {
+    process.stdout.write(
+      `talked with ${companion.name}: ${companion.conversations} conversations, ${companion.interactions} interactions, level ${companion.level} (${companion.tier})\n`,
+    );
+  }
+  const { narrative } = summary;
+  process.stdout.write(`story (${narrative.scenario}): chapter ${narrative.chapter}, ${narrative.chapterTitle}\n`);
+  for (const quest of narrative.quests) {
+    const done = quest.completedOn === null ? quest.status : `completed ${quest.completedOn}`;
+    process.stdout.write(`  quest "${quest.title}" (chapter ${quest.chapter}): revealed ${quest.revealedOn}, ${done}\n`);
+  }
   process.stdout.write(`wrote ${summary.files.map((file) => `demo-output/${file}`).join(", ")} in ${seconds} s\n`);
 }
 

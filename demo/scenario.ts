@@ -22,7 +22,18 @@ import { captureFrame, type DemoFrame } from "./frames";
 import { experimentAnswer, indexStars, startDemoModel, turnAnswer, type DemoModel, type ModelEnv } from "./model";
 import { renderDemoPage } from "./page";
 import { renderConstellation, renderTrajectory, type TrajectoryPoint } from "./render";
-import { DISCOVERY, EXPERIMENTS, JOURNEY, MIRROR_DAYS, MISSIONS, PERSONA, WALK_CHECKINS, type ScriptedConversation } from "./script";
+import {
+  DISCOVERY,
+  EXPERIMENTS,
+  JOURNEY,
+  MIRROR_DAYS,
+  MISSIONS,
+  PERSONA,
+  SECOND_CHARACTER,
+  SECOND_CHARACTER_CLOSING,
+  WALK_CHECKINS,
+  type ScriptedConversation,
+} from "./script";
 
 export const DEMO_START_DATE = "2026-04-06";
 export const DEFAULT_DAYS = 30;
@@ -51,6 +62,10 @@ export type DayLine = {
   connections: number;
   streak: number;
   escapeIndex: number | null;
+  /** The story (MECHANICS §10): chapter, quests revealed and completed so far. */
+  chapter: number;
+  questsRevealed: number;
+  questsCompleted: number;
 };
 
 export type DemoSummary = {
@@ -78,6 +93,15 @@ export type DemoSummary = {
     current: { localDate: string; thrust: number; alignment: number; gravity: number; mass: number; escapeIndex: number } | null;
   };
   trajectory: (TrajectoryPoint & { localDate: string })[];
+  /** MECHANICS §10: the characters Maya talked with and the story's state at the end. */
+  companions: { character: string; name: string; interactions: number; level: number; tier: string; conversations: number }[];
+  narrative: {
+    scenario: string;
+    chapter: number;
+    chapterTitle: string;
+    quests: { questKey: string; chapter: number; title: string; status: string; revealedOn: string; completedOn: string | null }[];
+    events: { kind: string; title: string; date: string }[];
+  };
   warnings: string[];
   daily: DayLine[];
   files: string[];
@@ -101,6 +125,8 @@ type Ctx = {
   messagesSent: number;
   journeyId: Id<"journeys"> | null;
   missionsCompleted: number;
+  questMissionsCompleted: number;
+  conversationsBy: Record<string, number>;
   warnings: string[];
 };
 
@@ -179,7 +205,10 @@ async function knownStars(ctx: Ctx) {
  * the answer just before each send, with the star ids the pipeline will show the model.
  */
 async function converse(ctx: Ctx, conversation: ScriptedConversation): Promise<void> {
-  const conversationId = await ctx.user.mutation(api.conversations.start, { phase: conversation.phase });
+  const character = conversation.character;
+  const conversationId = await ctx.user.mutation(api.conversations.start, { phase: conversation.phase, character });
+  const key = character ?? "tars";
+  ctx.conversationsBy[key] = (ctx.conversationsBy[key] ?? 0) + 1;
   for (const turn of conversation.turns) {
     if (ctx.model.mode === "scripted") {
       ctx.model.server.enqueue({ json: turnAnswer(turn, await knownStars(ctx)) });
@@ -292,6 +321,37 @@ async function completeMissions(ctx: Ctx, missionIds: readonly Id<"missions">[])
   }
 }
 
+/**
+ * Morning, on a mission day: the quests the nightly rollover revealed (MECHANICS §10) are
+ * ordinary missions; Maya starts the pending ones and completes them in the evening with
+ * the rest, which also writes the story's events (and may open the next chapter).
+ */
+async function startQuestMissions(ctx: Ctx, day: number): Promise<Id<"missions">[]> {
+  if (missionsFor(day).length === 0) return []; // a missed day stays missed
+  const { quests } = await ctx.user.query(api.narrative.mine, {});
+  const ids: Id<"missions">[] = [];
+  for (const quest of quests.filter((q) => q.status === "pending")) {
+    await ctx.user.mutation(api.missions.start, { missionId: quest.missionId });
+    ids.push(quest.missionId);
+  }
+  return ids;
+}
+
+async function completeQuestMissions(ctx: Ctx, missionIds: readonly Id<"missions">[]): Promise<void> {
+  for (const missionId of missionIds) {
+    await ctx.user.mutation(api.missions.complete, { missionId });
+    ctx.questMissionsCompleted += 1;
+  }
+}
+
+/** A walk check-in, with the second character on the days it takes over. */
+function checkIn(day: number): ScriptedConversation {
+  const conversation = WALK_CHECKINS[(day / 3) % WALK_CHECKINS.length];
+  const second = day >= SECOND_CHARACTER.fromDay && day <= SECOND_CHARACTER.toDay;
+  if (!second) return conversation;
+  return { ...conversation, character: SECOND_CHARACTER.key, turns: [...conversation.turns, SECOND_CHARACTER_CLOSING] };
+}
+
 /** Milestones reached on days 16 and 24 (the third stays ahead: the journey keeps walking). */
 const MILESTONE_DAYS: Record<number, string> = { 16: "m1", 24: "m2" };
 
@@ -301,6 +361,7 @@ async function dayLine(ctx: Ctx, day: number): Promise<DayLine> {
   const state = await ctx.user.query(api.lifeStates.current, {});
   // Read just after midnight: yesterday's completion keeps the streak alive.
   const { streakDays } = await ctx.user.query(api.progress.streak, { now: ctx.clock.now() });
+  const narrative = await ctx.user.query(api.narrative.mine, {});
   return {
     day,
     date: addDays(DEMO_START_DATE, day - 1),
@@ -310,6 +371,9 @@ async function dayLine(ctx: Ctx, day: number): Promise<DayLine> {
     connections: connections.length,
     streak: streakDays,
     escapeIndex: state?.escapeIndex ?? null,
+    chapter: narrative.chapter,
+    questsRevealed: narrative.quests.length,
+    questsCompleted: narrative.quests.filter((quest) => quest.status === "completed").length,
   };
 }
 
@@ -318,7 +382,8 @@ export function formatDayLine(line: DayLine): string {
   return (
     `day ${String(line.day).padStart(2)}  ${line.date}  ${line.phase.padEnd(11)} mirror ${line.mirrorDay}/7  ` +
     `stars ${String(line.stars).padStart(2)}  connections ${String(line.connections).padStart(2)}  ` +
-    `streak ${String(line.streak).padStart(2)}  η ${eta}`
+    `streak ${String(line.streak).padStart(2)}  η ${eta}  ` +
+    `chapter ${line.chapter} quests ${line.questsCompleted}/${line.questsRevealed}`
   );
 }
 
@@ -352,6 +417,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (me === null) throw new Error("the webhook did not create the account");
     await user.mutation(api.users.updateSettings, { timezone });
     await t.mutation(internal.skills.seed, {});
+    await t.mutation(internal.characters.seed, {});
     const ctx: Ctx = {
       t,
       user,
@@ -362,6 +428,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       messagesSent: 0,
       journeyId: null,
       missionsCompleted: 0,
+      questMissionsCompleted: 0,
+      conversationsBy: {},
       warnings: [],
     };
 
@@ -372,6 +440,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const walking = ctx.journeyId !== null;
       const experimentId = ctx.journeyId !== null ? await offerExperiment(ctx, ctx.journeyId, day) : null;
       const missionIds = await startMissions(ctx, day);
+      const questMissionIds = await startQuestMissions(ctx, day);
       await clock.advanceTo(at(timezone, day, 12, 30));
       if (day <= MIRROR_DAYS.length) {
         await converse(ctx, MIRROR_DAYS[day - 1]);
@@ -379,11 +448,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         await converse(ctx, DISCOVERY);
         await plotJourney(ctx);
       } else if (walking && day % 3 === 0) {
-        await converse(ctx, WALK_CHECKINS[(day / 3) % WALK_CHECKINS.length]);
+        await converse(ctx, checkIn(day));
       }
       await clock.advanceTo(at(timezone, day, 19));
       if (experimentId !== null) await closeExperiment(ctx, experimentId, day);
       await completeMissions(ctx, missionIds);
+      await completeQuestMissions(ctx, questMissionIds);
       const milestone = MILESTONE_DAYS[day];
       if (ctx.journeyId !== null && milestone !== undefined) {
         await ctx.user.mutation(api.journeys.reachMilestone, { journeyId: ctx.journeyId, milestoneId: milestone });
@@ -436,6 +506,10 @@ async function summarize(
   const streak = await ctx.user.query(api.progress.streak, { now: endNow });
   const progressDays = await ctx.user.query(api.progress.history, { now: endNow, days: Math.min(366, run.days + 1) });
   const growth = await ctx.user.query(api.growth.profile, {});
+  const relationships = await ctx.user.query(api.relationships.mine, {});
+  const narrative = await ctx.user.query(api.narrative.mine, {});
+  const events = await ctx.user.query(api.narrative.events, { paginationOpts: { numItems: 100, cursor: null } });
+  const dateOf = (instant: number) => localDate(instant, ctx.timezone);
   const statusCount = (status: string) => experimentStatuses.filter((s) => s === status).length;
   return {
     persona: { name: `${PERSONA.firstName} ${PERSONA.lastName}`, timezone: ctx.timezone },
@@ -516,6 +590,31 @@ async function summarize(
       mass: s.mass,
       escapeIndex: s.escapeIndex,
     })),
+    companions: Object.entries(ctx.conversationsBy).map(([character, conversations]) => {
+      const relationship = relationships.find((r) => r.character === character);
+      return {
+        character,
+        name: relationship?.name ?? character,
+        interactions: relationship?.interactions ?? 0,
+        level: relationship?.level ?? 0,
+        tier: relationship?.tier ?? "acquaintance",
+        conversations,
+      };
+    }),
+    narrative: {
+      scenario: narrative.scenario,
+      chapter: narrative.chapter,
+      chapterTitle: narrative.chapterTitle,
+      quests: narrative.quests.map((q) => ({
+        questKey: q.questKey,
+        chapter: q.chapter,
+        title: q.title,
+        status: q.status,
+        revealedOn: dateOf(q.revealedAt),
+        completedOn: q.completedAt === undefined ? null : dateOf(q.completedAt),
+      })),
+      events: events.page.reverse().map((e) => ({ kind: e.kind, title: e.title, date: dateOf(e.createdAt) })),
+    },
     warnings: ctx.warnings,
     daily: run.daily,
     files: ["constellation.svg", "trajectory.svg", "summary.json", "index.html"],

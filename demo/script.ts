@@ -24,7 +24,27 @@ export type ScriptedTurn = {
   growth?: { dimension: GrowthDimension; delta: number }[];
 };
 
-export type ScriptedConversation = { phase: "mirror" | "discovery" | "walk" | "reflection"; turns: ScriptedTurn[] };
+export type ScriptedConversation = {
+  phase: "mirror" | "discovery" | "walk" | "reflection";
+  turns: ScriptedTurn[];
+  /** Who answers (a key of characters.list); TARS when absent. */
+  character?: string;
+};
+
+/**
+ * The companion Maya talks with for part of her month: the walk check-ins of days 12 to 21
+ * go to Thorne, the knight-trainer (her North Star is a health one); the rest to TARS.
+ */
+export const SECOND_CHARACTER = { key: "thorne", fromDay: 12, toDay: 21 } as const;
+
+/**
+ * Thorne closes each check-in with a drill, so his conversations have the 3 user messages
+ * that make an interaction (MECHANICS §10) and the relationship grows.
+ */
+export const SECOND_CHARACTER_CLOSING: ScriptedTurn = {
+  user: "Give me one drill for tomorrow.",
+  reply: "Before coffee: ten minutes of mobility, then lace your shoes. The run may be short; the habit is the drill.",
+};
 
 export const PERSONA = {
   clerkId: "user_demo_maya",

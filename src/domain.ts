@@ -154,3 +154,21 @@ export function normalizeLabel(label: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 }
+
+// Companions and quests (MECHANICS §10)
+
+/** The world a character (and a user's story) belongs to. */
+export const SCENARIOS = ["sci-fi", "modern", "fantasy", "medieval"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Relationship depth tiers by level: 0–2, 3–6, 7–10 (src/mechanics/companions.ts). */
+export const RELATIONSHIP_TIERS = ["acquaintance", "companion", "confidant"] as const;
+export type RelationshipTier = (typeof RELATIONSHIP_TIERS)[number];
+
+export const STORY_EVENT_KINDS = [
+  "quest_revealed",
+  "quest_completed",
+  "chapter_advanced",
+  "story_completed",
+] as const;
+export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];

@@ -95,8 +95,9 @@ describe("npm run demo (shortened)", () => {
   test("every turn went through the pipeline: the model answered and the extraction applied", async () => {
     const { summary } = result;
     expect(summary.warnings).toEqual([]);
-    // 7 mirror days × 3 turns, 1 discovery turn, check-ins of 2 turns on days 9 and 12.
-    expect(summary.messages.sent).toBe(7 * 3 + 1 + 2 * 2);
+    // 7 mirror days × 3 turns, 1 discovery turn, check-ins of 2 turns on days 9 and 12, and
+    // Thorne's closing drill on day 12 (the second character, MECHANICS §10).
+    expect(summary.messages.sent).toBe(7 * 3 + 1 + 2 * 2 + 1);
     expect(summary.model).toEqual({ mode: "scripted", requests: summary.messages.sent + summary.experiments.offered });
     const { page: conversations } = await result.user.query(api.conversations.list, { paginationOpts: { numItems: 20, cursor: null } });
     const { page: messages } = await result.user.query(api.messages.list, {
@@ -141,6 +142,33 @@ describe("npm run demo (shortened)", () => {
     expect(summary.lifeState.snapshots).toBe(DAYS);
     expect(summary.trajectory.map((point) => point.day)).toEqual(Array.from({ length: DAYS }, (_, i) => i + 1));
     expect(lines[DAYS - 1]).toMatch(/streak  7/);
+  });
+
+  test("a second character for part of the month, and revealed quests completed (MECHANICS §10)", async () => {
+    const { summary } = result;
+    expect(summary.companions).toEqual([
+      { character: "tars", name: "TARS", interactions: 7, level: 3, tier: "companion", conversations: 9 },
+      { character: "thorne", name: "Thorne", interactions: 1, level: 1, tier: "acquaintance", conversations: 1 },
+    ]);
+    const { page: conversations } = await result.user.query(api.conversations.list, { paginationOpts: { numItems: 1, cursor: null } });
+    expect(conversations[0].character).toBe("thorne");
+    // Streak 3 after day 4 reveals "Three dawns" (done day 6, the next mission day): chapter 2.
+    // The mirror's quest follows the night after day 7; the 7-day streak's after day 12.
+    expect(summary.narrative).toMatchObject({ scenario: "sci-fi", chapter: 2, chapterTitle: "The Crossing" });
+    expect(summary.narrative.quests).toEqual([
+      { questKey: "three-dawns", chapter: 1, title: "Three dawns", status: "completed", revealedOn: "2026-04-10", completedOn: "2026-04-11" },
+      { questKey: "chart-the-sky", chapter: 2, title: "Chart the sky", status: "completed", revealedOn: "2026-04-13", completedOn: "2026-04-13" },
+      { questKey: "seven-day-orbit", chapter: 2, title: "Seven-day orbit", status: "pending", revealedOn: "2026-04-18", completedOn: null },
+    ]);
+    expect(summary.narrative.events.map((e) => e.kind)).toEqual([
+      "quest_revealed",
+      "quest_completed",
+      "chapter_advanced",
+      "quest_revealed",
+      "quest_completed",
+      "quest_revealed",
+    ]);
+    expect(lines[DAYS - 1]).toMatch(/chapter 2 quests 2\/3$/);
   });
 
   test("summary.json holds what the backend answers", async () => {

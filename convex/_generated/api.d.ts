@@ -13,6 +13,7 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as characters from "../characters.js";
 import type * as connections from "../connections.js";
 import type * as conversations from "../conversations.js";
 import type * as crons from "../crons.js";
@@ -30,6 +31,7 @@ import type * as messages from "../messages.js";
 import type * as migrations from "../migrations.js";
 import type * as missions from "../missions.js";
 import type * as model_batching from "../model/batching.js";
+import type * as model_characters from "../model/characters.js";
 import type * as model_clientInput from "../model/clientInput.js";
 import type * as model_connections from "../model/connections.js";
 import type * as model_conversations from "../model/conversations.js";
@@ -41,8 +43,11 @@ import type * as model_lifeStates from "../model/lifeStates.js";
 import type * as model_migrations from "../model/migrations.js";
 import type * as model_missions from "../model/missions.js";
 import type * as model_modelSettings from "../model/modelSettings.js";
+import type * as model_narrative from "../model/narrative.js";
 import type * as model_privacy from "../model/privacy.js";
 import type * as model_progress from "../model/progress.js";
+import type * as model_quests from "../model/quests.js";
+import type * as model_relationships from "../model/relationships.js";
 import type * as model_retention from "../model/retention.js";
 import type * as model_schedule from "../model/schedule.js";
 import type * as model_skills from "../model/skills.js";
@@ -50,9 +55,11 @@ import type * as model_stars from "../model/stars.js";
 import type * as model_turnContext from "../model/turnContext.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
+import type * as narrative from "../narrative.js";
 import type * as privacy from "../privacy.js";
 import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
+import type * as relationships from "../relationships.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
 import type * as users from "../users.js";
@@ -67,6 +74,7 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  characters: typeof characters;
   connections: typeof connections;
   conversations: typeof conversations;
   crons: typeof crons;
@@ -84,6 +92,7 @@ declare const fullApi: ApiFromModules<{
   migrations: typeof migrations;
   missions: typeof missions;
   "model/batching": typeof model_batching;
+  "model/characters": typeof model_characters;
   "model/clientInput": typeof model_clientInput;
   "model/connections": typeof model_connections;
   "model/conversations": typeof model_conversations;
@@ -95,8 +104,11 @@ declare const fullApi: ApiFromModules<{
   "model/migrations": typeof model_migrations;
   "model/missions": typeof model_missions;
   "model/modelSettings": typeof model_modelSettings;
+  "model/narrative": typeof model_narrative;
   "model/privacy": typeof model_privacy;
   "model/progress": typeof model_progress;
+  "model/quests": typeof model_quests;
+  "model/relationships": typeof model_relationships;
   "model/retention": typeof model_retention;
   "model/schedule": typeof model_schedule;
   "model/skills": typeof model_skills;
@@ -104,9 +116,11 @@ declare const fullApi: ApiFromModules<{
   "model/turnContext": typeof model_turnContext;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
+  narrative: typeof narrative;
   privacy: typeof privacy;
   progress: typeof progress;
   rateLimits: typeof rateLimits;
+  relationships: typeof relationships;
   skills: typeof skills;
   stars: typeof stars;
   users: typeof users;

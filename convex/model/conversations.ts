@@ -2,6 +2,7 @@
 // (active → completed | abandoned; archival is model/retention.ts), storing a user message
 // with its pipeline status, and the mirror progression (MECHANICS §8) on completion.
 import type { ConversationPhase, UserPhase } from "../../src/domain";
+import { DEFAULT_CHARACTER_KEY } from "../../src/llm/characters";
 import { mirrorAdvance, MIRROR_DAYS } from "../../src/mechanics/phases";
 import { IDLE_MS, isIdle } from "../../src/mechanics/retention";
 import { localDate } from "../../src/time";
@@ -10,6 +11,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
 import { userText } from "./clientInput";
 import { initialExtraction, scheduleExtraction } from "./extraction";
+import { recordInteraction } from "./relationships";
 
 export function assertActive(conversation: Doc<"conversations">): void {
   if (conversation.status !== "active") {
@@ -32,15 +34,17 @@ export function mirrorDayInProgress(user: Doc<"users">): number {
 }
 
 /**
- * Starts a conversation. A mirror conversation records its mirror day (only while the user
- * is onboarding or in the mirror), and the first one moves an onboarding user to `mirror`
- * (MECHANICS §8; docs/mechanics.md "User phases").
+ * Starts a conversation with a character (TARS unless `characterKey` names another, already
+ * resolved by model/characters.ts conversationCharacterKey). A mirror conversation records
+ * its mirror day (only while the user is onboarding or in the mirror), and the first one
+ * moves an onboarding user to `mirror` (MECHANICS §8; docs/mechanics.md "User phases").
  */
 export async function startConversation(
   ctx: MutationCtx,
   user: Doc<"users">,
   phase: ConversationPhase,
   now: number,
+  characterKey: string = DEFAULT_CHARACTER_KEY,
 ): Promise<Id<"conversations">> {
   const inMirror = user.currentPhase === "onboarding" || user.currentPhase === "mirror";
   const conversationId = await ctx.db.insert("conversations", {
@@ -52,6 +56,7 @@ export async function startConversation(
     userMessageCount: 0,
     startedAt: now,
     lastMessageAt: now,
+    characterKey,
   });
   if (phase === "mirror" && user.currentPhase === "onboarding") {
     await ctx.db.patch("users", user._id, { currentPhase: "mirror" });
@@ -62,9 +67,10 @@ export async function startConversation(
 export type CompletionOutcome = { mirrorAdvanced: boolean; mirrorDay: number; currentPhase: UserPhase };
 
 /**
- * active → completed. A mirror conversation with at least 3 user messages then advances
- * the user's mirror day, at most once per local date in their timezone, and day 7 opens
- * the birth chart (src/mechanics/phases.ts mirrorAdvance decides).
+ * active → completed. A conversation with at least 3 user messages counts as an interaction
+ * with its character (MECHANICS §10, once per character per local date). A mirror one then
+ * advances the user's mirror day, at most once per local date in their timezone, and day 7
+ * opens the birth chart (src/mechanics/phases.ts mirrorAdvance decides).
  */
 export async function completeConversation(
   ctx: MutationCtx,
@@ -76,6 +82,7 @@ export async function completeConversation(
     throw invalidTransition(`the conversation is ${conversation.status}; only an active one can be completed`);
   }
   await ctx.db.patch("conversations", conversation._id, { status: "completed", completedAt: now });
+  await recordInteraction(ctx, user, conversation, now);
   const unchanged = { mirrorAdvanced: false, mirrorDay: user.mirrorDay, currentPhase: user.currentPhase };
   if (conversation.phase !== "mirror") return unchanged;
   const next = mirrorAdvance(

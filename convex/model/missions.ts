@@ -9,6 +9,7 @@ import type { MutationCtx } from "../_generated/server";
 import { invalidArgument, invalidTransition } from "../errors";
 import { userText } from "./clientInput";
 import { growthEventsFor, recordGrowth } from "./growth";
+import { onQuestMissionCompleted } from "./narrative";
 import { bookCompletion, type CompletionOutcome } from "./progress";
 
 /** Number ranges; the text bounds are src/text.ts's (missionTitle, missionDescription). */
@@ -40,17 +41,20 @@ export function validateMissionInput(input: MissionInput): MissionInput {
   return { ...input, title, description };
 }
 
+/** `questKey`: set only by a quest reveal (model/quests.ts), never by a client. */
 export async function createMission(
   ctx: MutationCtx,
   userId: Id<"users">,
   input: MissionInput,
   now: number,
+  questKey?: string,
 ): Promise<Doc<"missions">> {
   const missionId = await ctx.db.insert("missions", {
     userId,
     ...validateMissionInput(input),
     status: "pending",
     createdAt: now,
+    ...(questKey === undefined ? {} : { questKey }),
   });
   const mission = await ctx.db.get("missions", missionId);
   if (mission === null) throw new Error("mission vanished inside its own transaction");
@@ -82,6 +86,7 @@ export async function failMission(ctx: MutationCtx, mission: Doc<"missions">, no
 /**
  * pending | active → completed. `completed` is terminal, so this runs at most once per
  * mission: the essence, the growth event and the day's progress are booked exactly once.
+ * A quest's mission (MECHANICS §10) is booked the same way, plus its story event.
  */
 export async function completeMission(
   ctx: MutationCtx,
@@ -105,5 +110,7 @@ export async function completeMission(
     now,
   );
   const growthEvents = await recordGrowth(ctx, user._id, events, now);
-  return { mission: { ...mission, ...patch }, outcome, growthEvents };
+  const completed = { ...mission, ...patch };
+  if (completed.questKey !== undefined) await onQuestMissionCompleted(ctx, completed, now);
+  return { mission: completed, outcome, growthEvents };
 }

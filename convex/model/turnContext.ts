@@ -5,8 +5,9 @@ import { v, type Infer } from "convex/values";
 import { PROMPT_LIMITS, type PromptStar } from "../../src/llm/prompts";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { vConversationPhase, vDomain, vMessageRole, vStarType } from "../validators";
+import { vConversationPhase, vDomain, vMessageRole, vRelationshipTier, vStarType } from "../validators";
 import { isCurrentAttempt } from "./extraction";
+import { companionContext } from "./relationships";
 import { brightestLiveStars } from "./stars";
 
 const vPromptStar = v.object({
@@ -28,6 +29,9 @@ export const vTurnContext = v.union(
       recentTurns: v.array(v.object({ role: vMessageRole, content: v.string() })),
       userMessage: v.string(),
       skillNames: v.array(v.string()),
+      character: v.object({ name: v.string(), personality: v.string() }),
+      relationship: v.object({ level: v.number(), tier: vRelationshipTier }),
+      memories: v.array(v.object({ date: v.string(), text: v.string() })),
     }),
     skills: v.array(v.object({ name: v.string(), skillId: v.id("skills") })),
   }),
@@ -37,7 +41,9 @@ export type TurnContext = Infer<typeof vTurnContext>;
 /**
  * The context of attempt `attempt` for one user message: the 50 brightest non-dormant,
  * non-dismissed stars (by id and label), the 12 turns before the message (each truncated
- * by the prompt builder), and the first 50 skills of the taxonomy. Null when there is
+ * by the prompt builder), the first 50 skills of the taxonomy, and the conversation's
+ * character with what its relationship tier allows (model/relationships.ts companionContext:
+ * persona, level, up to 6 memories). Null when there is
  * nothing to do: the message is gone, answered, failed, or this attempt is stale (a replay,
  * or a later attempt was recorded).
  */
@@ -54,10 +60,11 @@ export async function loadTurnContext(
   ]);
   if (user === null || conversation === null) return null;
   if (user.deletionRequestedAt !== undefined) return { kind: "skip", reason: "account deletion pending" };
-  const [stars, recentTurns, skills] = await Promise.all([
+  const [stars, recentTurns, skills, companion] = await Promise.all([
     promptStars(ctx, user._id),
     recentTurnsBefore(ctx, message),
     promptSkills(ctx),
+    companionContext(ctx, user, conversation),
   ]);
   return {
     kind: "turn",
@@ -68,6 +75,7 @@ export async function loadTurnContext(
       recentTurns,
       userMessage: message.content,
       skillNames: skills.map((skill) => skill.name),
+      ...companion,
     },
     skills: skills.map((skill) => ({ name: skill.name, skillId: skill._id })),
   };

@@ -39,6 +39,9 @@ export const USER_TABLES = {
   growthStates: "by_user",
   progressStates: "by_user",
   dailySchedules: "by_user",
+  relationships: "by_user_character",
+  narrativeStates: "by_user",
+  storyEvents: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

@@ -203,6 +203,33 @@ const ROWS: RowBuilders = {
     lastDailyDate: "2025-01-01",
     lifeStatesPrunedAt: T0,
   }),
+  relationships: (userId, _refs, i) => ({
+    userId,
+    characterKey: `character-${i}`,
+    interactions: 5,
+    level: 3,
+    lastInteractionDate: "2025-01-01",
+    lastInteractionAt: T0 + i,
+    createdAt: T0 + i,
+  }),
+  narrativeStates: (userId, _refs, i) => ({
+    userId,
+    scenario: "sci-fi",
+    chapter: 1,
+    bookVersion: "1.0.0",
+    quests: [],
+    createdAt: T0 + i,
+    updatedAt: T0 + i,
+  }),
+  storyEvents: (userId, _refs, i) => ({
+    userId,
+    kind: "quest_revealed",
+    chapter: 1,
+    questKey: "three-dawns",
+    title: "Three dawns",
+    text: "Three days in a row of showing up.",
+    createdAt: T0 + i,
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;

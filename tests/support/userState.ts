@@ -38,3 +38,8 @@ export async function patchSchedule(ctx: Ctx, userId: Id<"users">, fields: Parti
 export async function patchGrowthState(ctx: Ctx, userId: Id<"users">, fields: Partial<NewDoc<"growthStates">>) {
   await ctx.db.patch("growthStates", (await stateRow(ctx, "growthStates", userId))._id, fields);
 }
+
+/** Patches the user's progress state (essence, streak) inside a `t.run`. */
+export async function patchProgressState(ctx: Ctx, userId: Id<"users">, fields: Partial<NewDoc<"progressStates">>) {
+  await ctx.db.patch("progressStates", (await stateRow(ctx, "progressStates", userId))._id, fields);
+}

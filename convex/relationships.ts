@@ -1,0 +1,40 @@
+// Relationships with characters (MECHANICS §10): how well each character knows the caller.
+// Written only by conversation completion (model/relationships.ts).
+import { v } from "convex/values";
+import { MAX_RELATIONSHIP_LEVEL, interactionsForLevel } from "../src/mechanics/companions";
+import { userQuery } from "./functions";
+import { characterProfile } from "./model/characters";
+import { listRelationships, standingOf } from "./model/relationships";
+import { vRelationshipTier } from "./validators";
+
+const vRelationshipView = v.object({
+  character: v.string(),
+  name: v.string(),
+  interactions: v.number(),
+  level: v.number(),
+  tier: vRelationshipTier,
+  /** Interactions that reach the next level; null at level 10. */
+  nextLevelAt: v.union(v.number(), v.null()),
+  lastInteractionDate: v.optional(v.string()),
+});
+
+/** The caller's relationships, one per character they completed a counted conversation with. */
+export const mine = userQuery({
+  args: {},
+  returns: v.array(vRelationshipView),
+  handler: async (ctx) => {
+    const rows = await listRelationships(ctx, ctx.user._id);
+    return await Promise.all(
+      rows.map(async (row) => {
+        const standing = standingOf(row);
+        return {
+          character: row.characterKey,
+          name: (await characterProfile(ctx, row.characterKey)).name,
+          ...standing,
+          nextLevelAt: standing.level >= MAX_RELATIONSHIP_LEVEL ? null : interactionsForLevel(standing.level + 1),
+          lastInteractionDate: row.lastInteractionDate,
+        };
+      }),
+    );
+  },
+});
