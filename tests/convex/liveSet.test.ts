@@ -23,6 +23,7 @@ import {
   type StarSeed,
 } from "../support/constellation";
 import { insertJourney } from "../support/trajectory";
+import { patchSchedule } from "../support/userState";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -263,7 +264,7 @@ async function snapshot(t: Backend, userId: Id<"users">) {
 
 /** The daily rollover's snapshot (the nightly job), for a user whose local midnight passed. */
 async function nightlySnapshot(t: Backend, userId: Id<"users">) {
-  await t.run(async (ctx) => await ctx.db.patch("users", userId, { nextDailyAt: T0 - 1 }));
+  await t.run(async (ctx) => await patchSchedule(ctx, userId, { nextDailyAt: T0 - 1 }));
   await t.mutation(internal.jobs.dailyRolloverUsers, { userIds: [userId], now: T0 });
   const latest = await t.run(
     async (ctx) =>
