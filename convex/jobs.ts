@@ -14,7 +14,9 @@ import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
+import { recordConsistency } from "./model/consistency";
 import { snapshotLifeState } from "./model/lifeStates";
+import { writeDueReports } from "./model/reports";
 import {
   ARCHIVABLE_STATUSES,
   archivable,
@@ -153,7 +155,12 @@ async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number):
   );
   const offers = await recentOffers(ctx, userId, since);
   for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
-  if (user.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+  if (user.lastDailyDate !== today) {
+    const snapshot = await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+    // MECHANICS §9: consistency of the closed date on its snapshot, then the reports it closes.
+    const consistency = await recordConsistency(ctx, user, closedDate, snapshot._id);
+    await writeDueReports(ctx, user, closedDate, now, consistency);
+  }
   await ctx.db.patch("users", userId, { nextDailyAt, lastDailyDate: today });
 }
 

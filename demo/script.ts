@@ -3,7 +3,7 @@
 // Answers name stars by label; scenario.ts turns labels into the ids the model was shown
 // (or "new:k" refs for stars born in the same turn) just before each call, so the scripted
 // server answers exactly like a model that read the prompt.
-import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../src/domain";
+import type { ConceptType, ConnectionType, Domain, EmotionValence, GrowthDimension, Polarity } from "../src/domain";
 
 export type ScriptedStar = {
   label: string;
@@ -22,6 +22,8 @@ export type ScriptedTurn = {
   connect?: { from: string; to: string; type: ConnectionType; strength: number }[];
   skills?: { skill: string; domain: Domain; level: number; confidence: number }[];
   growth?: { dimension: GrowthDimension; delta: number }[];
+  /** The emotion the model reads in the message (stored as an `inferred` check-in). */
+  emotion?: { valence: EmotionValence; label: string; intensity: number };
 };
 
 export type ScriptedConversation = { phase: "mirror" | "discovery" | "walk" | "reflection"; turns: ScriptedTurn[] };

@@ -13,7 +13,9 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as checkins from "../checkins.js";
 import type * as connections from "../connections.js";
+import type * as consistency from "../consistency.js";
 import type * as conversations from "../conversations.js";
 import type * as crons from "../crons.js";
 import type * as decay from "../decay.js";
@@ -29,7 +31,9 @@ import type * as lifeStates from "../lifeStates.js";
 import type * as messages from "../messages.js";
 import type * as missions from "../missions.js";
 import type * as model_batching from "../model/batching.js";
+import type * as model_checkins from "../model/checkins.js";
 import type * as model_connections from "../model/connections.js";
+import type * as model_consistency from "../model/consistency.js";
 import type * as model_conversations from "../model/conversations.js";
 import type * as model_experiments from "../model/experiments.js";
 import type * as model_extraction from "../model/extraction.js";
@@ -39,6 +43,7 @@ import type * as model_lifeStates from "../model/lifeStates.js";
 import type * as model_missions from "../model/missions.js";
 import type * as model_privacy from "../model/privacy.js";
 import type * as model_progress from "../model/progress.js";
+import type * as model_reports from "../model/reports.js";
 import type * as model_retention from "../model/retention.js";
 import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
@@ -47,6 +52,7 @@ import type * as model_users from "../model/users.js";
 import type * as privacy from "../privacy.js";
 import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
+import type * as reports from "../reports.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
 import type * as users from "../users.js";
@@ -61,7 +67,9 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  checkins: typeof checkins;
   connections: typeof connections;
+  consistency: typeof consistency;
   conversations: typeof conversations;
   crons: typeof crons;
   decay: typeof decay;
@@ -77,7 +85,9 @@ declare const fullApi: ApiFromModules<{
   messages: typeof messages;
   missions: typeof missions;
   "model/batching": typeof model_batching;
+  "model/checkins": typeof model_checkins;
   "model/connections": typeof model_connections;
+  "model/consistency": typeof model_consistency;
   "model/conversations": typeof model_conversations;
   "model/experiments": typeof model_experiments;
   "model/extraction": typeof model_extraction;
@@ -87,6 +97,7 @@ declare const fullApi: ApiFromModules<{
   "model/missions": typeof model_missions;
   "model/privacy": typeof model_privacy;
   "model/progress": typeof model_progress;
+  "model/reports": typeof model_reports;
   "model/retention": typeof model_retention;
   "model/skills": typeof model_skills;
   "model/stars": typeof model_stars;
@@ -95,6 +106,7 @@ declare const fullApi: ApiFromModules<{
   privacy: typeof privacy;
   progress: typeof progress;
   rateLimits: typeof rateLimits;
+  reports: typeof reports;
   skills: typeof skills;
   stars: typeof stars;
   users: typeof users;

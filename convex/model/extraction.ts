@@ -23,6 +23,7 @@ import {
   vConnectionType,
   vConversationPhase,
   vDomain,
+  vEmotionValence,
   vGrowthDimension,
   vMessageRole,
   vPolarity,
@@ -31,6 +32,7 @@ import {
   type Extraction,
   type ExtractionCounts,
 } from "../validators";
+import { recordInferredEmotion } from "./checkins";
 import { QUOTE_MAX_CHARS, upsertConnection } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { addSkillEvidence } from "./skills";
@@ -277,6 +279,8 @@ export const vCleanTurn = v.object({
     }),
   ),
   growthSignals: v.array(v.object({ dimension: vGrowthDimension, delta: v.number(), quote: v.string() })),
+  /** MECHANICS §9: the emotion the message shows, stored as an `inferred` check-in. */
+  emotion: v.optional(v.union(v.null(), v.object({ valence: vEmotionValence, label: v.string(), intensity: v.number() }))),
   dropped: v.object({ count: v.number(), reasons: v.array(v.string()) }),
 });
 export type CleanTurn = Infer<typeof vCleanTurn>;
@@ -453,6 +457,8 @@ async function applyReply(
   await applyConnections(ctx, user, message, turn, refs, log, now);
   await applySkillEvidence(ctx, user, message, turn, log, now);
   await applyGrowthSignals(ctx, user, turn, log, now);
+  const emotion = turn.emotion;
+  if (emotion) await guarded(ctx, log, "emotion", async () => void (await recordInferredEmotion(ctx, user, message, emotion, now)));
 
   await ctx.db.insert("messages", {
     userId: user._id,

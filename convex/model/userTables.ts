@@ -35,6 +35,8 @@ export const USER_TABLES = {
   dailyProgress: "by_user_date",
   growthEvents: "by_user_created",
   growthProgress: "by_user_entity",
+  checkins: "by_user",
+  reports: "by_user_type_end",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

@@ -16,18 +16,22 @@
 //    and one connection per (type, endpoints) per turn: the first wins. This caps how much
 //    a single message (or an injection inside it) can move the constellation.
 //  - Bounds apply to what survives the other rules, in the model's order.
+//  - At most one emotion per message (MECHANICS §9, source "inferred"): an emotion outside
+//    the check-in bounds (label 1–40 characters after collapsing spaces, intensity in
+//    [0, 1], a known valence) is dropped, never repaired: it is a claim about the user.
 //  - Reasons name the list, index and rule, never the content (they are logged).
 import {
   textLength,
   CONCEPT_TYPES,
   CONNECTION_TYPES,
   DOMAINS,
+  EMOTION_VALENCES,
   GROWTH_DIMENSIONS,
   POLARITIES,
   UNORDERED_PAIR_CONNECTION_TYPES,
   normalizeLabel,
 } from "../domain";
-import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../domain";
+import type { ConceptType, ConnectionType, Domain, EmotionValence, GrowthDimension, Polarity } from "../domain";
 import { rementionSignal } from "../mechanics/stars";
 import type { RawExperimentOutput, RawTurnOutput } from "./schemas";
 
@@ -51,6 +55,8 @@ export const LIMITS = {
   experimentFieldChars: 200,
   rationaleChars: 500,
   experimentStars: 5,
+  emotionLabelChars: 40,
+  narrativeChars: 1_500,
   /** `dropped.count` stays exact; only the list of reasons is capped. */
   reasons: 50,
 } as const;
@@ -97,6 +103,7 @@ export type CleanSkillEvidence = {
   quote: string;
 };
 export type CleanGrowthSignal = { dimension: GrowthDimension; delta: number; quote: string };
+export type CleanEmotion = { valence: EmotionValence; label: string; intensity: number };
 export type DropLog = { count: number; reasons: string[] };
 
 export type SanitizedTurn = {
@@ -106,6 +113,8 @@ export type SanitizedTurn = {
   connections: CleanConnection[];
   skillEvidence: CleanSkillEvidence[];
   growthSignals: CleanGrowthSignal[];
+  /** The one emotion the message shows, or null. */
+  emotion: CleanEmotion | null;
   dropped: DropLog;
 };
 
@@ -127,6 +136,7 @@ export function sanitizeTurn(output: RawTurnOutput, context: SanitizeContext): S
     connections: sanitizeConnections(list(extraction?.connections), stars.refs, context, log),
     skillEvidence: sanitizeSkillEvidence(list(extraction?.skillEvidence), context, log),
     growthSignals: sanitizeGrowthSignals(list(extraction?.growthSignals), log),
+    emotion: sanitizeEmotion(extraction?.emotion, log),
     dropped: log,
   };
 }
@@ -313,6 +323,20 @@ function cleanGrowthSignal(item: Item): CleanGrowthSignal {
   };
 }
 
+/** null and a missing field mean "no emotion"; anything else must be a valid check-in. */
+function sanitizeEmotion(value: unknown, log: DropLog): CleanEmotion | null {
+  if (value === undefined || value === null) return null;
+  const [kept] = cleanEach([value], "emotion", log, cleanEmotion);
+  return kept?.value ?? null;
+}
+
+function cleanEmotion(item: Item): CleanEmotion {
+  const label = collapse(text(item, "label"));
+  if (label.length === 0) throw new Reject("label is empty");
+  if (length(label) > LIMITS.emotionLabelChars) throw new Reject("label too long");
+  return { valence: oneOf(item, "valence", EMOTION_VALENCES), label, intensity: num(item, "intensity", 0, 1) };
+}
+
 function clampMagnitude(value: number, max: number): number {
   return Math.max(-max, Math.min(max, value));
 }
@@ -355,6 +379,14 @@ function experimentStars(items: unknown[], knownStarIds: ReadonlySet<string>, lo
     else kept.push(id);
   });
   return kept;
+}
+
+// ---------------------------------------------------------------- report narrative
+
+/** A narrative as stored: trimmed, at most LIMITS.narrativeChars; null when empty. */
+export function sanitizeNarrative(narrative: string): string | null {
+  const trimmed = narrative.trim();
+  return trimmed.length === 0 ? null : truncate(trimmed, LIMITS.narrativeChars);
 }
 
 // ---------------------------------------------------------------- field readers
