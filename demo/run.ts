@@ -27,7 +27,11 @@ async function main(): Promise<void> {
     `\n${summary.constellation.stars} stars, ${summary.constellation.connections} connections, ` +
       `${summary.skills.length} skills with evidence, ${summary.messages.sent} messages, ${summary.model.requests} model calls\n`,
   );
-  process.stdout.write(`wrote ${summary.files.map((file) => `demo-output/${file}`).join(", ")} in ${seconds} s\n`);
+  const pictures = summary.files.filter((file) => !file.startsWith("reports/"));
+  process.stdout.write(
+    `wrote ${pictures.map((file) => `demo-output/${file}`).join(", ")} and ${summary.reports.length} reports ` +
+      `(JSON and SVG) in demo-output/reports/ in ${seconds} s\n`,
+  );
 }
 
 main().then(

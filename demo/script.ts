@@ -416,3 +416,25 @@ export const MISSIONS = [
   { title: "Run", description: "An easy run, any distance.", durationMinutes: 30, essenceReward: 15, attributeType: "Health" as const },
   { title: "Call Lena", description: "A real call, not a text.", durationMinutes: 15, essenceReward: 8, attributeType: "Connection" as const },
 ];
+
+/**
+ * Maya's check-ins (MECHANICS §9): her morning energy (1–10) and one evening feeling. The
+ * first week is heavy (short nights, work worries); from the journey on, the mornings lift.
+ */
+export const ENERGY_BY_DAY = [4, 3, 5, 4, 3, 5, 5, 6, 5, 6, 7, 6, 7, 7, 5, 6, 7, 8, 7, 6, 7, 8, 8, 7, 6, 8, 8, 7, 8, 9];
+export const FEELINGS: { valence: EmotionValence; label: string; intensity: number }[] = [
+  { valence: "negative", label: "anxious", intensity: 0.7 },
+  { valence: "negative", label: "drained", intensity: 0.6 },
+  { valence: "neutral", label: "flat", intensity: 0.4 },
+  { valence: "positive", label: "hopeful", intensity: 0.5 },
+  { valence: "negative", label: "restless", intensity: 0.5 },
+  { valence: "positive", label: "proud", intensity: 0.6 },
+  { valence: "positive", label: "calm", intensity: 0.7 },
+];
+
+/** A short narrative the scripted model writes for a report (the real model writes its own). */
+export function scriptedNarrative(day: number): string {
+  return day < 8
+    ? "You came back every day this week, even on the tired ones. The short nights and the work worries keep showing up together; noticing that is the first step. Tomorrow, try putting the phone down ten minutes earlier."
+    : "Your mornings are lifting and the evening walks are becoming yours. The days you skipped were the days the old worry spoke loudest, so that is where a small plan helps most. Keep the next step tiny and keep it daily.";
+}

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
 import { renderConstellation, renderTrajectory, type ConstellationStar } from "../demo/render";
 import { runDemo, type DemoResult } from "../demo/scenario";
 
@@ -96,7 +97,10 @@ describe("npm run demo (shortened)", () => {
     expect(summary.warnings).toEqual([]);
     // 7 mirror days × 3 turns, 1 discovery turn, check-ins of 2 turns on days 9 and 12.
     expect(summary.messages.sent).toBe(7 * 3 + 1 + 2 * 2);
-    expect(summary.model).toEqual({ mode: "scripted", requests: summary.messages.sent + summary.experiments.offered });
+    expect(summary.model).toEqual({
+      mode: "scripted",
+      requests: summary.messages.sent + summary.experiments.offered + summary.reports.length,
+    });
     const { page: conversations } = await result.user.query(api.conversations.list, { paginationOpts: { numItems: 20, cursor: null } });
     const { page: messages } = await result.user.query(api.messages.list, {
       conversationId: conversations[conversations.length - 1]._id,
@@ -158,6 +162,28 @@ describe("npm run demo (shortened)", () => {
     expect(summary.journey?.momentum).toBe(journey.momentum);
     const profile = await result.user.query(api.growth.profile, {});
     expect(summary.growth.activeDimensions).toEqual(profile.activeDimensions);
+  });
+
+  test("check-ins every day; the reports of days 2, 4, … 12 and 7, each as JSON and SVG", async () => {
+    const { summary } = result;
+    expect(summary.checkins).toBe(2 * DAYS);
+    expect(summary.reports.map((r) => `${r.type}@${r.lastDate}`)).toEqual([
+      "two_day@2026-04-07",
+      "two_day@2026-04-09",
+      "two_day@2026-04-11",
+      "seven_day@2026-04-12",
+      "two_day@2026-04-13",
+      "two_day@2026-04-15",
+      "two_day@2026-04-17",
+    ]);
+    expect(summary.reports.every((r) => r.narrativeStatus === "written")).toBe(true);
+    const week = summary.reports.find((r) => r.type === "seven_day");
+    const stored = JSON.parse(readFileSync(join(outDir, week!.json), "utf8")) as { _id: string; stats: { energy: { count: number } } };
+    expect(stored.stats.energy.count).toBe(7);
+    const svg = readFileSync(join(outDir, week!.svg), "utf8");
+    assertWellFormedXml(svg);
+    expect(svg.trim()).toBe(await result.user.query(api.reports.chart, { reportId: stored._id as Id<"reports"> }));
+    expect(count(svg, /width="6" height="6"/g)).toBe(7); // one mark per energy reading
   });
 
   test("constellation.svg draws one circle per non-dormant star; both SVGs are well-formed", async () => {
