@@ -14,9 +14,11 @@ import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
+import { recordConsistency } from "./model/consistency";
 import { snapshotLifeState } from "./model/lifeStates";
 import { revealDueQuests } from "./model/quests";
 import { dueSchedules, isDailyDue, markRolledOver, scheduleOf } from "./model/schedule";
+import { writeDueReports } from "./model/reports";
 import {
   ARCHIVABLE_STATUSES,
   MESSAGES_PER_STEP,
@@ -103,7 +105,12 @@ async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number):
   );
   const offers = await recentOffers(ctx, userId, since);
   for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
-  if (schedule.lastDailyDate !== today) await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+  if (schedule.lastDailyDate !== today) {
+    const snapshot = await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
+    // MECHANICS §9: consistency of the closed date on its snapshot, then the reports it closes.
+    const consistency = await recordConsistency(ctx, user, closedDate, snapshot._id);
+    await writeDueReports(ctx, user, closedDate, now, consistency);
+  }
   // After the snapshot, so an escape-index quest reads tonight's η (MECHANICS §10).
   await revealDueQuests(ctx, userId, now);
   await markRolledOver(ctx, schedule, user.timezone, now, today);

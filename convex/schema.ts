@@ -7,6 +7,8 @@ import {
   vConversationPhase,
   vConversationStatus,
   vDomain,
+  vEmotionFields,
+  vEnergyFields,
   vDomainWeights,
   vEvidenceQuote,
   vExperimentStatus,
@@ -21,11 +23,17 @@ import {
   vMilestone,
   vMissionAttribute,
   vMissionStatus,
+  vNarrativeStatus,
   vNorthStar,
   vPolarity,
   vStarState,
   vQuestReveal,
   vScenario,
+  vReportProgress,
+  vReportSeries,
+  vReportStats,
+  vReportStatus,
+  vReportType,
   vSkillCategory,
   vSkillSource,
   vStarType,
@@ -210,8 +218,11 @@ export default defineSchema({
   })
     .index("by_user", ["userId", "startedAt"])
     .index("by_user_phase", ["userId", "phase"])
-    .index("by_user_character", ["userId", "characterKey", "startedAt"])
-    .index("by_status_last_message", ["status", "lastMessageAt"]),
+    // A character's earlier completed conversations, the tier's memories (model/relationships.ts).
+    .index("by_user_character_status", ["userId", "characterKey", "status", "startedAt"])
+    .index("by_status_last_message", ["status", "lastMessageAt"])
+    // Reports count the conversations completed in their window (model/reports.ts).
+    .index("by_user_completed", ["userId", "completedAt"]),
 
   // User messages by messages.send; assistant messages by the apply-extraction mutation.
   // Deleted by conversation retention (archival) and account erasure.
@@ -297,9 +308,14 @@ export default defineSchema({
     escapeIndex: v.number(),
     /** z_t, 15 numbers: 5 domain brightnesses, 6 growth dimensions, then T, A, G, M (MECHANICS §7). */
     latent: v.array(v.number()),
+    /** Daily snapshots only: consistency (MECHANICS §9) of the local date the rollover closed. */
+    consistency: v.optional(v.number()),
+    /** The closed date `consistency` belongs to (the day before this snapshot's localDate). */
+    consistencyDate: v.optional(v.string()),
   })
     .index("by_user_timestamp", ["userId", "timestamp"])
-    .index("by_user_date", ["userId", "localDate", "timestamp"]),
+    .index("by_user_date", ["userId", "localDate", "timestamp"])
+    .index("by_user_consistency_date", ["userId", "consistencyDate"]),
 
   // Global taxonomy, seeded by skills.seed; never written by the model. Kept on erasure.
   skills: defineTable({
@@ -403,6 +419,63 @@ export default defineSchema({
     lastEventAt: v.number(),
     lastSource: vGrowthSource,
   }).index("by_user_entity", ["userId", "entityType", "entityId", "dimKey"]),
+
+  // Check-ins (MECHANICS §9). Written by checkins.logEmotion/logEnergy and, for emotions
+  // the model read in a message (source "inferred"), by the extraction's apply step; deleted
+  // by checkins.remove and account erasure.
+  checkins: defineTable(
+    v.union(
+      v.object({
+        userId: v.id("users"),
+        kind: v.literal("emotion"),
+        /** The local date of createdAt in the user's zone at the time. */
+        localDate: v.string(),
+        createdAt: v.number(),
+        ...vEmotionFields,
+      }),
+      v.object({
+        userId: v.id("users"),
+        kind: v.literal("energy"),
+        localDate: v.string(),
+        createdAt: v.number(),
+        ...vEnergyFields,
+      }),
+    ),
+  )
+    .index("by_user", ["userId", "createdAt"])
+    .index("by_user_date", ["userId", "localDate", "createdAt"])
+    .index("by_message", ["messageId"]),
+
+  // 2-, 7- and 21-day reports (MECHANICS §9): inserted by the daily rollover
+  // (model/reports.ts writeDueReports), filled by the scheduled compute steps, the narrative
+  // by the narrate action. One per (user, type, lastDate). Deleted by account erasure.
+  reports: defineTable({
+    userId: v.id("users"),
+    type: vReportType,
+    /** The window's local dates, inclusive, and its instants [startsAt, endsAt). */
+    firstDate: v.string(),
+    lastDate: v.string(),
+    startsAt: v.number(),
+    endsAt: v.number(),
+    /** n(lastDate): the account's day number on the window's last date. */
+    dayNumber: v.number(),
+    status: vReportStatus,
+    /** While computing: the phase being paged, its cursor and the folds so far. */
+    progress: v.optional(vReportProgress),
+    /** Read by the rollover that closed lastDate ("at the end"). */
+    consistency: v.number(),
+    velocity: v.union(v.number(), v.null()),
+    momentum: v.union(v.number(), v.null()),
+    stats: v.optional(vReportStats),
+    series: v.optional(vReportSeries),
+    narrative: v.optional(v.string()),
+    narrativeStatus: vNarrativeStatus,
+    narrativeReason: v.optional(v.string()),
+    narrativeAttempts: v.number(),
+    tokenUsage: v.optional(vTokenUsage),
+    createdAt: v.number(),
+    readyAt: v.optional(v.number()),
+  }).index("by_user_type_end", ["userId", "type", "lastDate"]),
 
   // svix ids already processed by the Clerk webhook (replays answer 200 and change nothing).
   // Written by the webhook; deleted 30 days after processing by users.pruneWebhookEvents (daily cron).

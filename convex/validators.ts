@@ -6,8 +6,10 @@ import {
   CONCEPT_TYPES,
   CONNECTION_TYPES,
   CONVERSATION_PHASES,
+  CHECKIN_SOURCES,
   CONVERSATION_STATUSES,
   DOMAINS,
+  EMOTION_VALENCES,
   EVOLUTION_STATES,
   EXPERIMENT_STATUSES,
   EXTRACTION_STATUSES,
@@ -19,9 +21,12 @@ import {
   MESSAGE_ROLES,
   MISSION_ATTRIBUTES,
   MISSION_STATUSES,
+  NARRATIVE_STATUSES,
   POLARITIES,
   RELATIONSHIP_TIERS,
   SCENARIOS,
+  REPORT_STATUSES,
+  REPORT_TYPES,
   SKILL_CATEGORIES,
   SKILL_SOURCES,
   STAR_STATES,
@@ -58,6 +63,11 @@ export const vEvolutionState = literals(...EVOLUTION_STATES);
 export const vMissionStatus = literals(...MISSION_STATUSES);
 export const vMissionAttribute = literals(...MISSION_ATTRIBUTES);
 export const vLifeStateSource = literals(...LIFE_STATE_SOURCES);
+export const vEmotionValence = literals(...EMOTION_VALENCES);
+export const vCheckinSource = literals(...CHECKIN_SOURCES);
+export const vReportType = literals(...REPORT_TYPES);
+export const vReportStatus = literals(...REPORT_STATUSES);
+export const vNarrativeStatus = literals(...NARRATIVE_STATUSES);
 
 /** One number per growth dimension (MECHANICS §4). */
 export const vGrowthProfile = v.object({
@@ -177,3 +187,105 @@ export const vQuestReveal = v.object({
   revealedAt: v.number(),
 });
 export type QuestReveal = Infer<typeof vQuestReveal>;
+// Reflection (MECHANICS §9): check-ins and reports. Shapes mirror src/mechanics/reflection.ts,
+// tied to it by the `satisfies` checks in convex/model/reports.ts.
+
+/** An emotion check-in's own fields (the table adds userId, kind, localDate, createdAt). */
+export const vEmotionFields = {
+  valence: vEmotionValence,
+  /** 1–40 characters, e.g. "anxious". */
+  label: v.string(),
+  /** 0 to 1. */
+  intensity: v.number(),
+  source: vCheckinSource,
+  conversationId: v.optional(v.id("conversations")),
+  /** inferred only: the user message it was read in (at most one emotion per message). */
+  messageId: v.optional(v.id("messages")),
+};
+
+/** An energy reading's own fields. */
+export const vEnergyFields = {
+  /** Whole number 1–10. */
+  level: v.number(),
+  /** At most 500 characters. */
+  note: v.optional(v.string()),
+};
+
+const vValenceTally = v.object({ count: v.number(), intensitySum: v.number() });
+const vEnergyPoint = v.object({ at: v.number(), level: v.number() });
+const vEmotionPoint = v.object({ at: v.number(), valence: vEmotionValence, intensity: v.number() });
+const vStarGrowth = v.object({ starId: v.string(), delta: v.number() });
+
+/** The paged folds of a report being computed (ReportAccumulator). */
+export const vReportAccumulator = v.object({
+  userMessages: v.number(),
+  conversationsCompleted: v.number(),
+  growthByDimension: vGrowthProfile,
+  starGrowth: v.array(vStarGrowth),
+  starGrowthTruncated: v.boolean(),
+  emotions: v.object({ positive: vValenceTally, neutral: vValenceTally, negative: vValenceTally }),
+  energy: v.object({
+    count: v.number(),
+    sum: v.number(),
+    first: v.union(vEnergyPoint, v.null()),
+    last: v.union(vEnergyPoint, v.null()),
+  }),
+  energyPoints: v.array(vEnergyPoint),
+  emotionPoints: v.array(vEmotionPoint),
+});
+
+/** Where a report's computation stands: the phase being paged and its cursor. */
+export const vReportProgress = v.object({
+  phase: v.union(
+    v.literal("messages"),
+    v.literal("conversations"),
+    v.literal("growth"),
+    v.literal("checkins"),
+    v.literal("final"),
+  ),
+  cursor: v.union(v.string(), v.null()),
+  accumulator: vReportAccumulator,
+});
+
+const vRankedStar = v.object({ starId: v.string(), label: v.union(v.string(), v.null()), delta: v.number() });
+const vValenceStats = v.object({ count: v.number(), meanIntensity: v.union(v.number(), v.null()) });
+
+/** A report's statistics (ReportStats), every one an exact function of stored data. */
+export const vReportStats = v.object({
+  messages: v.object({ userMessages: v.number(), conversationsCompleted: v.number() }),
+  growth: v.object({
+    byDimension: vGrowthProfile,
+    topStars: v.array(vRankedStar),
+    bottomStars: v.array(vRankedStar),
+    starsTruncated: v.boolean(),
+  }),
+  missions: v.object({ completed: v.number(), minutes: v.number(), essence: v.number(), streakAtEnd: v.number() }),
+  experiments: v.object({ offered: v.number(), completed: v.number(), skipped: v.number(), expired: v.number() }),
+  trajectory: v.object({
+    escapeIndex: v.union(v.object({ first: v.number(), last: v.number(), min: v.number(), max: v.number() }), v.null()),
+    velocity: v.union(v.number(), v.null()),
+    momentum: v.union(v.number(), v.null()),
+  }),
+  emotions: v.object({ positive: vValenceStats, neutral: vValenceStats, negative: vValenceStats }),
+  energy: v.object({
+    count: v.number(),
+    mean: v.union(v.number(), v.null()),
+    first: v.union(v.number(), v.null()),
+    last: v.union(v.number(), v.null()),
+  }),
+  consistency: v.number(),
+});
+
+/** What the chart draws (ReportSeries). */
+export const vReportSeries = v.object({
+  days: v.array(
+    v.object({
+      localDate: v.string(),
+      escapeIndex: v.union(v.number(), v.null()),
+      missionsCompleted: v.number(),
+      experimentsCompleted: v.number(),
+    }),
+  ),
+  energy: v.array(vEnergyPoint),
+  emotions: v.array(vEmotionPoint),
+});

@@ -81,6 +81,7 @@ export function turnAnswer(turn: ScriptedTurn, known: StarIndex): TurnOutput {
         quote,
       })),
       growthSignals: (turn.growth ?? []).map(({ dimension, delta }) => ({ dimension, delta, quote })),
+      emotion: turn.emotion ?? null,
     },
   };
 }

@@ -9,8 +9,8 @@ import type { TrajectoryPoint } from "../src/render";
 import type { DemoFrame } from "./frames";
 
 /**
- * A card the page shows from its day on, beside the day's conversation. Reports (issue 16)
- * and quests (issue 17) become cards here once the demo's summary carries them.
+ * A card the page shows from its day on, beside the day's conversation: the reports
+ * (MECHANICS §9, summary.reports) and the revealed quests (§10, summary.narrative.quests).
  */
 export type PageCard = { day: number; kind: string; title: string; body: string };
 
@@ -48,7 +48,7 @@ export function cardsFrom(summary: PageSummary, field: string, kind: string): Pa
   return list.flatMap((item: unknown): PageCard[] => {
     if (item === null || typeof item !== "object") return [];
     const entry = item as Entry;
-    const date = text(entry, ["localDate", "date", "periodEnd", "endDate"]);
+    const date = text(entry, ["localDate", "date", "periodEnd", "endDate", "lastDate", "revealedOn"]);
     const day = typeof entry.day === "number" ? entry.day : date === undefined ? undefined : daysBetween(summary.firstDate, date) + 1;
     const title = text(entry, ["title", "name", "headline", "kind", "type"]) ?? kind;
     const body = text(entry, ["body", "summary", "text", "description", "narrative", "status"]) ?? "";
@@ -61,6 +61,12 @@ export function cardsFrom(summary: PageSummary, field: string, kind: string): Pa
 export const CARD_SOURCES: readonly ((summary: PageSummary) => PageCard[])[] = [
   (summary) => cardsFrom(summary, "reports", "report"),
   (summary) => cardsFrom(summary, "quests", "quest"),
+  // The story's revealed quests (MECHANICS §10) sit under summary.narrative.
+  (summary) => {
+    const narrative = summary.narrative;
+    const quests = narrative !== null && typeof narrative === "object" ? (narrative as Entry).quests : undefined;
+    return cardsFrom({ ...summary, quests }, "quests", "quest");
+  },
 ];
 
 export function pageData(summary: PageSummary, frames: readonly DemoFrame[]): PageData {

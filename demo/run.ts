@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     const done = quest.completedOn === null ? quest.status : `completed ${quest.completedOn}`;
     process.stdout.write(`  quest "${quest.title}" (chapter ${quest.chapter}): revealed ${quest.revealedOn}, ${done}\n`);
   }
-  process.stdout.write(`wrote ${summary.files.map((file) => `demo-output/${file}`).join(", ")} in ${seconds} s\n`);
+  const pictures = summary.files.filter((file) => !file.startsWith("reports/"));
+  process.stdout.write(
+    `wrote ${pictures.map((file) => `demo-output/${file}`).join(", ")} and ${summary.reports.length} reports ` +
+      `(JSON and SVG) in demo-output/reports/ in ${seconds} s\n`,
+  );
 }
 
 main().then(

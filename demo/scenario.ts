@@ -9,12 +9,14 @@
 // evening, then just past local midnight for the nightly jobs. Scheduled functions due at
 // the same instant run at once; those due later (experiment expiry at local midnight) run
 // when the clock passes them.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "svix";
 import { api, internal } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { CONNECTION_TYPES, STAR_TYPES, type ConnectionType, type StarType } from "../src/domain";
+import type { ReportView } from "../convex/reports";
+import { CONNECTION_TYPES, REPORT_TYPES, STAR_TYPES, type ConnectionType, type StarType } from "../src/domain";
+import { dueReportTypes } from "../src/mechanics/reflection";
 import { HOUR, MINUTE, addDays, daysBetween, localDate, startOfLocalDate } from "../src/time";
 import { newBackend, type Backend } from "./backend";
 import { installSimClock, type SimClock } from "./clock";
@@ -24,7 +26,9 @@ import { renderDemoPage } from "./page";
 import { renderConstellation, renderTrajectory, type TrajectoryPoint } from "./render";
 import {
   DISCOVERY,
+  ENERGY_BY_DAY,
   EXPERIMENTS,
+  FEELINGS,
   JOURNEY,
   MIRROR_DAYS,
   MISSIONS,
@@ -32,6 +36,7 @@ import {
   SECOND_CHARACTER,
   SECOND_CHARACTER_CLOSING,
   WALK_CHECKINS,
+  scriptedNarrative,
   type ScriptedConversation,
 } from "./script";
 
@@ -102,9 +107,22 @@ export type DemoSummary = {
     quests: { questKey: string; chapter: number; title: string; status: string; revealedOn: string; completedOn: string | null }[];
     events: { kind: string; title: string; date: string }[];
   };
+  checkins: number;
+  reports: DemoReport[];
   warnings: string[];
   daily: DayLine[];
   files: string[];
+};
+
+export type DemoReport = {
+  type: string;
+  firstDate: string;
+  lastDate: string;
+  dayNumber: number;
+  consistency: number | null;
+  narrativeStatus: string;
+  json: string;
+  svg: string;
 };
 
 export type DemoResult = {
@@ -441,6 +459,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const experimentId = ctx.journeyId !== null ? await offerExperiment(ctx, ctx.journeyId, day) : null;
       const missionIds = await startMissions(ctx, day);
       const questMissionIds = await startQuestMissions(ctx, day);
+      await ctx.user.mutation(api.checkins.logEnergy, { level: ENERGY_BY_DAY[(day - 1) % ENERGY_BY_DAY.length] });
       await clock.advanceTo(at(timezone, day, 12, 30));
       if (day <= MIRROR_DAYS.length) {
         await converse(ctx, MIRROR_DAYS[day - 1]);
@@ -454,12 +473,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (experimentId !== null) await closeExperiment(ctx, experimentId, day);
       await completeMissions(ctx, missionIds);
       await completeQuestMissions(ctx, questMissionIds);
+      await ctx.user.mutation(api.checkins.logEmotion, FEELINGS[(day - 1) % FEELINGS.length]);
       const milestone = MILESTONE_DAYS[day];
       if (ctx.journeyId !== null && milestone !== undefined) {
         await ctx.user.mutation(api.journeys.reachMilestone, { journeyId: ctx.journeyId, milestoneId: milestone });
       }
       // Just past local midnight: expiries fire (runAt), then the nightly jobs.
       await clock.advanceTo(at(timezone, day + 1, 0, 30));
+      // Tonight's reports (every date of the month has check-ins): one narrative each.
+      if (ctx.model.mode === "scripted") {
+        const due = dueReportTypes(DEMO_START_DATE, addDays(DEMO_START_DATE, day - 1));
+        ctx.model.server.enqueue(...due.map(() => ({ json: { narrative: scriptedNarrative(day) } })));
+      }
       await nightlyJobs(ctx);
       const line = await dayLine(ctx, day);
       daily.push(line);
@@ -469,8 +494,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       log(formatDayLine(line));
     }
 
-    const summary = await summarize(ctx, { days, daily, webhookStatus });
-    writeOutputs(options.outDir, summary, await ctx.user.query(api.stars.constellation, {}), frames);
+    const reports = await monthReports(ctx);
+    const summary = await summarize(ctx, { days, daily, webhookStatus, reports: reports.map((r) => r.entry) });
+    writeOutputs(options.outDir, summary, await ctx.user.query(api.stars.constellation, {}), frames, reports);
     return { summary, t, userId: ctx.userId, user };
   } finally {
     clock?.uninstall();
@@ -485,9 +511,39 @@ function countBy<K extends string>(keys: readonly K[], values: readonly K[]): Re
   return counts;
 }
 
+type WrittenReport = { entry: DemoReport; view: ReportView; svg: string };
+
+/** Every report the month wrote, oldest window first, with its picture. */
+async function monthReports(ctx: Ctx): Promise<WrittenReport[]> {
+  const out: WrittenReport[] = [];
+  for (const type of REPORT_TYPES) {
+    const { page } = await ctx.user.query(api.reports.list, { type, paginationOpts: { numItems: 100, cursor: null } });
+    for (const view of page) {
+      const svg = await ctx.user.query(api.reports.chart, { reportId: view._id });
+      if (svg === null) continue;
+      const name = `reports/${type}-${view.lastDate}`;
+      out.push({
+        view,
+        svg,
+        entry: {
+          type,
+          firstDate: view.firstDate,
+          lastDate: view.lastDate,
+          dayNumber: view.dayNumber,
+          consistency: view.stats?.consistency ?? null,
+          narrativeStatus: view.narrativeStatus,
+          json: `${name}.json`,
+          svg: `${name}.svg`,
+        },
+      });
+    }
+  }
+  return out.sort((a, b) => a.view.lastDate.localeCompare(b.view.lastDate) || a.view.dayNumber - b.view.dayNumber);
+}
+
 async function summarize(
   ctx: Ctx,
-  run: { days: number; daily: DayLine[]; webhookStatus: number },
+  run: { days: number; daily: DayLine[]; webhookStatus: number; reports: DemoReport[] },
 ): Promise<DemoSummary> {
   const me = await ctx.user.query(api.users.me, {});
   const { stars, connections } = await ctx.user.query(api.stars.constellation, {});
@@ -510,6 +566,9 @@ async function summarize(
   const narrative = await ctx.user.query(api.narrative.mine, {});
   const events = await ctx.user.query(api.narrative.events, { paginationOpts: { numItems: 100, cursor: null } });
   const dateOf = (instant: number) => localDate(instant, ctx.timezone);
+  const checkins = await ctx.t.run(
+    async (db) => (await db.db.query("checkins").withIndex("by_user", (q) => q.eq("userId", ctx.userId)).collect()).length,
+  );
   const statusCount = (status: string) => experimentStatuses.filter((s) => s === status).length;
   return {
     persona: { name: `${PERSONA.firstName} ${PERSONA.lastName}`, timezone: ctx.timezone },
@@ -615,9 +674,11 @@ async function summarize(
       })),
       events: events.page.reverse().map((e) => ({ kind: e.kind, title: e.title, date: dateOf(e.createdAt) })),
     },
+    checkins,
+    reports: run.reports,
     warnings: ctx.warnings,
     daily: run.daily,
-    files: ["constellation.svg", "trajectory.svg", "summary.json", "index.html"],
+    files: ["constellation.svg", "trajectory.svg", "summary.json", "index.html", ...run.reports.flatMap((r) => [r.json, r.svg])],
   };
 }
 
@@ -626,8 +687,16 @@ function writeOutputs(
   summary: DemoSummary,
   constellation: { stars: Parameters<typeof renderConstellation>[0]; connections: Parameters<typeof renderConstellation>[1] },
   frames: readonly DemoFrame[],
+  reports: readonly WrittenReport[],
 ): void {
   mkdirSync(outDir, { recursive: true });
+  // A fresh reports/ each run, so a shorter run leaves no stale reports behind.
+  rmSync(join(outDir, "reports"), { recursive: true, force: true });
+  mkdirSync(join(outDir, "reports"), { recursive: true });
+  for (const { entry, view, svg } of reports) {
+    writeFileSync(join(outDir, entry.json), `${JSON.stringify(view, null, 2)}\n`);
+    writeFileSync(join(outDir, entry.svg), `${svg}\n`);
+  }
   const title = `${summary.persona.name}: constellation after ${summary.days} days (${summary.lastDate})`;
   writeFileSync(join(outDir, "constellation.svg"), renderConstellation(constellation.stars, constellation.connections, { title }));
   writeFileSync(

@@ -3,7 +3,7 @@
 // Answers name stars by label; scenario.ts turns labels into the ids the model was shown
 // (or "new:k" refs for stars born in the same turn) just before each call, so the scripted
 // server answers exactly like a model that read the prompt.
-import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../src/domain";
+import type { ConceptType, ConnectionType, Domain, EmotionValence, GrowthDimension, Polarity } from "../src/domain";
 
 export type ScriptedStar = {
   label: string;
@@ -22,6 +22,8 @@ export type ScriptedTurn = {
   connect?: { from: string; to: string; type: ConnectionType; strength: number }[];
   skills?: { skill: string; domain: Domain; level: number; confidence: number }[];
   growth?: { dimension: GrowthDimension; delta: number }[];
+  /** The emotion the model reads in the message (stored as an `inferred` check-in). */
+  emotion?: { valence: EmotionValence; label: string; intensity: number };
 };
 
 export type ScriptedConversation = {
@@ -434,3 +436,25 @@ export const MISSIONS = [
   { title: "Run", description: "An easy run, any distance.", durationMinutes: 30, essenceReward: 15, attributeType: "Health" as const },
   { title: "Call Lena", description: "A real call, not a text.", durationMinutes: 15, essenceReward: 8, attributeType: "Connection" as const },
 ];
+
+/**
+ * Maya's check-ins (MECHANICS §9): her morning energy (1–10) and one evening feeling. The
+ * first week is heavy (short nights, work worries); from the journey on, the mornings lift.
+ */
+export const ENERGY_BY_DAY = [4, 3, 5, 4, 3, 5, 5, 6, 5, 6, 7, 6, 7, 7, 5, 6, 7, 8, 7, 6, 7, 8, 8, 7, 6, 8, 8, 7, 8, 9];
+export const FEELINGS: { valence: EmotionValence; label: string; intensity: number }[] = [
+  { valence: "negative", label: "anxious", intensity: 0.7 },
+  { valence: "negative", label: "drained", intensity: 0.6 },
+  { valence: "neutral", label: "flat", intensity: 0.4 },
+  { valence: "positive", label: "hopeful", intensity: 0.5 },
+  { valence: "negative", label: "restless", intensity: 0.5 },
+  { valence: "positive", label: "proud", intensity: 0.6 },
+  { valence: "positive", label: "calm", intensity: 0.7 },
+];
+
+/** A short narrative the scripted model writes for a report (the real model writes its own). */
+export function scriptedNarrative(day: number): string {
+  return day < 8
+    ? "You came back every day this week, even on the tired ones. The short nights and the work worries keep showing up together; noticing that is the first step. Tomorrow, try putting the phone down ten minutes earlier."
+    : "Your mornings are lifting and the evening walks are becoming yours. The days you skipped were the days the old worry spoke loudest, so that is where a small plan helps most. Keep the next step tiny and keep it daily.";
+}

@@ -137,6 +137,25 @@ export type MissionAttribute = (typeof MISSION_ATTRIBUTES)[number];
 export const LIFE_STATE_SOURCES = ["daily", "on_demand"] as const;
 export type LifeStateSource = (typeof LIFE_STATE_SOURCES)[number];
 
+// Reflection (MECHANICS §9): check-ins and the 2-, 7- and 21-day reports.
+export const EMOTION_VALENCES = ["positive", "neutral", "negative"] as const;
+export type EmotionValence = (typeof EMOTION_VALENCES)[number];
+
+/** `self`: the user logged it; `inferred`: extraction read it in one of their messages. */
+export const CHECKIN_SOURCES = ["self", "inferred"] as const;
+export type CheckinSource = (typeof CHECKIN_SOURCES)[number];
+
+export const REPORT_TYPES = ["two_day", "seven_day", "twenty_one_day"] as const;
+export type ReportType = (typeof REPORT_TYPES)[number];
+
+/** A report's statistics: `computing` while the scheduled steps page the window, then `ready`. */
+export const REPORT_STATUSES = ["computing", "ready"] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** The model's optional narrative: never blocks the numbers (docs/reflection-api.md). */
+export const NARRATIVE_STATUSES = ["waiting", "pending", "written", "skipped", "failed"] as const;
+export type NarrativeStatus = (typeof NARRATIVE_STATUSES)[number];
+
 export const EMPTY_GROWTH_PROFILE: GrowthProfile = {
   self_know: 0,
   self_act: 0,

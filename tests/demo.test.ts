@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
+import type { Id } from "../convex/_generated/dataModel";
 import { renderConstellation, renderTrajectory, type ConstellationStar } from "../demo/render";
 import { pageData, type PageData } from "../demo/page";
 import { runDemo, type DemoResult } from "../demo/scenario";
@@ -98,7 +99,10 @@ describe("npm run demo (shortened)", () => {
     // 7 mirror days × 3 turns, 1 discovery turn, check-ins of 2 turns on days 9 and 12, and
     // Thorne's closing drill on day 12 (the second character, MECHANICS §10).
     expect(summary.messages.sent).toBe(7 * 3 + 1 + 2 * 2 + 1);
-    expect(summary.model).toEqual({ mode: "scripted", requests: summary.messages.sent + summary.experiments.offered });
+    expect(summary.model).toEqual({
+      mode: "scripted",
+      requests: summary.messages.sent + summary.experiments.offered + summary.reports.length,
+    });
     const { page: conversations } = await result.user.query(api.conversations.list, { paginationOpts: { numItems: 20, cursor: null } });
     const { page: messages } = await result.user.query(api.messages.list, {
       conversationId: conversations[conversations.length - 1]._id,
@@ -201,18 +205,47 @@ describe("npm run demo (shortened)", () => {
     expect(data.frames[0].conversations[0].messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant"]);
     // Day 9 (the first walk day): its experiment was completed.
     expect(data.frames[8].experiment?.status).toBe("completed");
-    expect(data.cards).toEqual([]);
+    // One card per report and per revealed quest, each from its own day.
+    expect(data.cards.filter((card) => card.kind === "report")).toHaveLength(result.summary.reports.length);
+    expect(data.cards.filter((card) => card.kind === "quest")).toHaveLength(result.summary.narrative.quests.length);
     // Self-contained: no external script, stylesheet or image.
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
     expect(result.summary.files).toContain("index.html");
   });
 
   test("page cards come from whatever reports and quests the summary carries", () => {
-    const summary = { ...result.summary, reports: [{ localDate: "2026-04-12", title: "Week one", summary: "Sleep and stress." }], quests: [{ day: 3, name: "First run" }, "junk"] };
+    const summary = {
+      ...result.summary,
+      narrative: { ...result.summary.narrative, quests: [] },
+      reports: [{ localDate: "2026-04-12", title: "Week one", summary: "Sleep and stress." }],
+      quests: [{ day: 3, name: "First run" }, "junk"],
+    };
     expect(pageData(summary, []).cards).toEqual([
       { day: 3, kind: "quest", title: "First run", body: "" },
       { day: 7, kind: "report", title: "Week one", body: "Sleep and stress." },
     ]);
+  });
+
+  test("check-ins every day; the reports of days 2, 4, … 12 and 7, each as JSON and SVG", async () => {
+    const { summary } = result;
+    expect(summary.checkins).toBe(2 * DAYS);
+    expect(summary.reports.map((r) => `${r.type}@${r.lastDate}`)).toEqual([
+      "two_day@2026-04-07",
+      "two_day@2026-04-09",
+      "two_day@2026-04-11",
+      "seven_day@2026-04-12",
+      "two_day@2026-04-13",
+      "two_day@2026-04-15",
+      "two_day@2026-04-17",
+    ]);
+    expect(summary.reports.every((r) => r.narrativeStatus === "written")).toBe(true);
+    const week = summary.reports.find((r) => r.type === "seven_day");
+    const stored = JSON.parse(readFileSync(join(outDir, week!.json), "utf8")) as { _id: string; stats: { energy: { count: number } } };
+    expect(stored.stats.energy.count).toBe(7);
+    const svg = readFileSync(join(outDir, week!.svg), "utf8");
+    assertWellFormedXml(svg);
+    expect(svg.trim()).toBe(await result.user.query(api.reports.chart, { reportId: stored._id as Id<"reports"> }));
+    expect(count(svg, /width="6" height="6"/g)).toBe(7); // one mark per energy reading
   });
 
   test("constellation.svg draws one circle per non-dormant star; both SVGs are well-formed", async () => {

@@ -14,7 +14,9 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as characters from "../characters.js";
+import type * as checkins from "../checkins.js";
 import type * as connections from "../connections.js";
+import type * as consistency from "../consistency.js";
 import type * as conversations from "../conversations.js";
 import type * as crons from "../crons.js";
 import type * as decay from "../decay.js";
@@ -32,8 +34,10 @@ import type * as migrations from "../migrations.js";
 import type * as missions from "../missions.js";
 import type * as model_batching from "../model/batching.js";
 import type * as model_characters from "../model/characters.js";
+import type * as model_checkins from "../model/checkins.js";
 import type * as model_clientInput from "../model/clientInput.js";
 import type * as model_connections from "../model/connections.js";
+import type * as model_consistency from "../model/consistency.js";
 import type * as model_conversations from "../model/conversations.js";
 import type * as model_experiments from "../model/experiments.js";
 import type * as model_extraction from "../model/extraction.js";
@@ -48,6 +52,7 @@ import type * as model_privacy from "../model/privacy.js";
 import type * as model_progress from "../model/progress.js";
 import type * as model_quests from "../model/quests.js";
 import type * as model_relationships from "../model/relationships.js";
+import type * as model_reports from "../model/reports.js";
 import type * as model_retention from "../model/retention.js";
 import type * as model_schedule from "../model/schedule.js";
 import type * as model_skills from "../model/skills.js";
@@ -60,6 +65,7 @@ import type * as privacy from "../privacy.js";
 import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as relationships from "../relationships.js";
+import type * as reports from "../reports.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
 import type * as users from "../users.js";
@@ -75,7 +81,9 @@ import type * as validators from "../validators.js";
  */
 declare const fullApi: ApiFromModules<{
   characters: typeof characters;
+  checkins: typeof checkins;
   connections: typeof connections;
+  consistency: typeof consistency;
   conversations: typeof conversations;
   crons: typeof crons;
   decay: typeof decay;
@@ -93,8 +101,10 @@ declare const fullApi: ApiFromModules<{
   missions: typeof missions;
   "model/batching": typeof model_batching;
   "model/characters": typeof model_characters;
+  "model/checkins": typeof model_checkins;
   "model/clientInput": typeof model_clientInput;
   "model/connections": typeof model_connections;
+  "model/consistency": typeof model_consistency;
   "model/conversations": typeof model_conversations;
   "model/experiments": typeof model_experiments;
   "model/extraction": typeof model_extraction;
@@ -109,6 +119,7 @@ declare const fullApi: ApiFromModules<{
   "model/progress": typeof model_progress;
   "model/quests": typeof model_quests;
   "model/relationships": typeof model_relationships;
+  "model/reports": typeof model_reports;
   "model/retention": typeof model_retention;
   "model/schedule": typeof model_schedule;
   "model/skills": typeof model_skills;
@@ -121,6 +132,7 @@ declare const fullApi: ApiFromModules<{
   progress: typeof progress;
   rateLimits: typeof rateLimits;
   relationships: typeof relationships;
+  reports: typeof reports;
   skills: typeof skills;
   stars: typeof stars;
   users: typeof users;

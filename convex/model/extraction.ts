@@ -21,6 +21,7 @@ import {
   vConceptType,
   vConnectionType,
   vDomain,
+  vEmotionValence,
   vGrowthDimension,
   vPolarity,
   vTokenUsage,
@@ -29,6 +30,7 @@ import {
   type ExtractionCounts,
 } from "../validators";
 import { budgetSpent } from "./batching";
+import { recordInferredEmotion } from "./checkins";
 import { upsertConnection } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { backoffRandom, configuredModel } from "./modelSettings";
@@ -145,6 +147,8 @@ export const vCleanTurn = v.object({
     }),
   ),
   growthSignals: v.array(v.object({ dimension: vGrowthDimension, delta: v.number(), quote: v.string() })),
+  /** MECHANICS §9: the emotion the message shows, stored as an `inferred` check-in. */
+  emotion: v.union(v.null(), v.object({ valence: vEmotionValence, label: v.string(), intensity: v.number() })),
   dropped: v.object({ count: v.number(), reasons: v.array(v.string()) }),
 });
 export type CleanTurn = Infer<typeof vCleanTurn>;
@@ -296,6 +300,8 @@ async function applyReply(
   await applyConnections(scope, turn.connections, refs);
   await applySkillEvidence(scope, turn.skillEvidence);
   await applyGrowthSignals(scope, turn.growthSignals);
+  const emotion = turn.emotion;
+  if (emotion) await guarded(scope, "emotion", async () => void (await recordInferredEmotion(ctx, user, message, emotion, now)));
 
   const { log } = scope;
   await ctx.db.insert("messages", {

@@ -82,17 +82,19 @@ export async function memoriesFor(
   const count = TIER_ALLOWANCES[tier].memories;
   if (count === 0) return [];
   const characterKey = conversation.characterKey ?? DEFAULT_CHARACTER_KEY;
-  // Abandoned ones are skipped, so read a few more than needed (bounded either way).
-  const earlier = await ctx.db
+  // Completed ones only, by index: abandoned conversations (history) never crowd them out;
+  // started strictly before this one, so a turn never recalls its own conversation.
+  const completed = await ctx.db
     .query("conversations")
-    .withIndex("by_user_character", (q) =>
-      q.eq("userId", user._id).eq("characterKey", characterKey).lte("startedAt", conversation.startedAt),
+    .withIndex("by_user_character_status", (q) =>
+      q
+        .eq("userId", user._id)
+        .eq("characterKey", characterKey)
+        .eq("status", "completed")
+        .lt("startedAt", conversation.startedAt),
     )
     .order("desc")
-    .take(3 * count + 1);
-  const completed = earlier
-    .filter((c) => c._id !== conversation._id && c.status === "completed")
-    .slice(0, count);
+    .take(count);
   const memories = await Promise.all(
     completed.map(async (c): Promise<PromptMemory | null> => {
       const date = localDate(c.completedAt ?? c.lastMessageAt, user.timezone);

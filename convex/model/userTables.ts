@@ -42,6 +42,8 @@ export const USER_TABLES = {
   relationships: "by_user_character",
   narrativeStates: "by_user",
   storyEvents: "by_user",
+  checkins: "by_user",
+  reports: "by_user_type_end",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

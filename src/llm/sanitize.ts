@@ -19,17 +19,21 @@
 //  - Labels the user dismissed are not checked here: the model only sees 50 stars, so the
 //    one complete check is the apply step's by_user_label lookup (convex/model/extraction.ts).
 //  - Bounds apply to what survives the other rules, in the model's order.
+//  - At most one emotion per message (MECHANICS §9, source "inferred"): an emotion outside
+//    the check-in bounds (label 1–40 characters after collapsing spaces, intensity in
+//    [0, 1], a known valence) is dropped, never repaired: it is a claim about the user.
 //  - Reasons name the list, index and rule, never the content (they are logged).
 import {
   CONCEPT_TYPES,
   CONNECTION_TYPES,
   DOMAINS,
+  EMOTION_VALENCES,
   GROWTH_DIMENSIONS,
   POLARITIES,
   UNORDERED_PAIR_CONNECTION_TYPES,
   normalizeLabel,
 } from "../domain";
-import type { ConceptType, ConnectionType, Domain, GrowthDimension, Polarity } from "../domain";
+import type { ConceptType, ConnectionType, Domain, EmotionValence, GrowthDimension, Polarity } from "../domain";
 import { clamp } from "../math";
 import { rementionSignal } from "../mechanics/stars";
 import { TEXT_BOUNDS, collapseSpaces, textLength, truncateText } from "../text";
@@ -55,6 +59,8 @@ export const LIMITS = {
   experimentFieldChars: TEXT_BOUNDS.experimentField,
   rationaleChars: TEXT_BOUNDS.rationale,
   experimentStars: 5,
+  emotionLabelChars: 40,
+  narrativeChars: 1_500,
   /** `dropped.count` stays exact; only the list of reasons is capped. */
   reasons: 50,
 } as const;
@@ -98,6 +104,7 @@ export type CleanSkillEvidence = {
   quote: string;
 };
 export type CleanGrowthSignal = { dimension: GrowthDimension; delta: number; quote: string };
+export type CleanEmotion = { valence: EmotionValence; label: string; intensity: number };
 export type DropLog = { count: number; reasons: string[] };
 
 export type SanitizedTurn = {
@@ -107,6 +114,8 @@ export type SanitizedTurn = {
   connections: CleanConnection[];
   skillEvidence: CleanSkillEvidence[];
   growthSignals: CleanGrowthSignal[];
+  /** The one emotion the message shows, or null. */
+  emotion: CleanEmotion | null;
   dropped: DropLog;
 };
 
@@ -128,6 +137,7 @@ export function sanitizeTurn(output: RawTurnOutput, context: SanitizeContext): S
     connections: sanitizeConnections(list(extraction?.connections), stars.refs, context, log),
     skillEvidence: sanitizeSkillEvidence(list(extraction?.skillEvidence), context, log),
     growthSignals: sanitizeGrowthSignals(list(extraction?.growthSignals), log),
+    emotion: sanitizeEmotion(extraction?.emotion, log),
     dropped: log,
   };
 }
@@ -313,6 +323,20 @@ function cleanGrowthSignal(item: Item): CleanGrowthSignal {
   };
 }
 
+/** null and a missing field mean "no emotion"; anything else must be a valid check-in. */
+function sanitizeEmotion(value: unknown, log: DropLog): CleanEmotion | null {
+  if (value === undefined || value === null) return null;
+  const [kept] = cleanEach([value], "emotion", log, cleanEmotion);
+  return kept?.value ?? null;
+}
+
+function cleanEmotion(item: Item): CleanEmotion {
+  const label = collapseSpaces(text(item, "label"));
+  if (label.length === 0) throw new Reject("label is empty");
+  if (textLength(label) > LIMITS.emotionLabelChars) throw new Reject("label too long");
+  return { valence: oneOf(item, "valence", EMOTION_VALENCES), label, intensity: num(item, "intensity", 0, 1) };
+}
+
 /** Skill names match ignoring case, Unicode width forms and runs of whitespace. */
 export function normalizeSkillName(name: string): string {
   return name.normalize("NFKC").toLowerCase().replace(/\s+/gu, " ").trim();
@@ -351,6 +375,14 @@ function experimentStars(items: unknown[], knownStarIds: ReadonlySet<string>, lo
     else kept.push(id);
   });
   return kept;
+}
+
+// ---------------------------------------------------------------- report narrative
+
+/** A narrative as stored: trimmed, at most LIMITS.narrativeChars; null when empty. */
+export function sanitizeNarrative(narrative: string): string | null {
+  const trimmed = narrative.trim();
+  return trimmed.length === 0 ? null : truncateText(trimmed, LIMITS.narrativeChars);
 }
 
 // ---------------------------------------------------------------- field readers

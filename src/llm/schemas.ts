@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { ResponseFormatJSONSchema } from "openai/resources/shared";
-import { CONCEPT_TYPES, CONNECTION_TYPES, DOMAINS, GROWTH_DIMENSIONS, POLARITIES } from "../domain";
+import { CONCEPT_TYPES, CONNECTION_TYPES, DOMAINS, EMOTION_VALENCES, GROWTH_DIMENSIONS, POLARITIES } from "../domain";
 
 // ---------------------------------------------------------------- wire: conversation turn
 
@@ -61,12 +61,21 @@ export const GrowthSignalWire = z.object({
   quote: z.string(),
 });
 
+/** The feeling the message shows (MECHANICS §9 check-in, source "inferred"). */
+export const EmotionWire = z.object({
+  valence: z.enum(EMOTION_VALENCES),
+  label: z.string().describe('One or two words, at most 40 characters, e.g. "anxious"'),
+  intensity: z.number().describe("0 to 1"),
+});
+
 export const ExtractionWire = z.object({
   newStars: z.array(NewStarWire),
   reinforcements: z.array(ReinforcementWire),
   connections: z.array(ConnectionWire),
   skillEvidence: z.array(SkillEvidenceWire),
   growthSignals: z.array(GrowthSignalWire),
+  // Strict mode has no optional fields: "optional" is a required field that may be null.
+  emotion: EmotionWire.nullable().describe("The emotion the message clearly shows, or null"),
 });
 
 export const TurnOutput = z.object({
@@ -79,6 +88,7 @@ export type ReinforcementOutput = z.infer<typeof ReinforcementWire>;
 export type ConnectionOutput = z.infer<typeof ConnectionWire>;
 export type SkillEvidenceOutput = z.infer<typeof SkillEvidenceWire>;
 export type GrowthSignalOutput = z.infer<typeof GrowthSignalWire>;
+export type EmotionOutput = z.infer<typeof EmotionWire>;
 
 // ---------------------------------------------------------------- wire: experiment
 
@@ -91,6 +101,14 @@ export const ExperimentOutput = z.object({
   starIds: z.array(z.string()).describe("Ids from the given star list this works on"),
 });
 export type ExperimentOutput = z.infer<typeof ExperimentOutput>;
+
+// ---------------------------------------------------------------- wire: report narrative
+
+/** A few sentences in the coach's voice about one report's window (MECHANICS §9). */
+export const NarrativeOutput = z.object({
+  narrative: z.string().describe("Two to five sentences, addressed to the user"),
+});
+export type NarrativeOutput = z.infer<typeof NarrativeOutput>;
 
 // ---------------------------------------------------------------- parse side (lenient)
 
@@ -107,6 +125,8 @@ export const RawTurnOutput = z.object({
       connections: items,
       skillEvidence: items,
       growthSignals: items,
+      /** Checked by the sanitizer; missing (older or non-strict answers) and null mean none. */
+      emotion: z.unknown().optional(),
     })
     .default({ newStars: [], reinforcements: [], connections: [], skillEvidence: [], growthSignals: [] }),
 });
@@ -131,6 +151,10 @@ export const EXPERIMENT_SCHEMA: StructuredSchema<RawExperimentOutput> = {
   wire: ExperimentOutput,
   parse: RawExperimentOutput,
 };
+export const RawNarrativeOutput = z.object({ narrative: z.string().trim().min(1) });
+export type RawNarrativeOutput = z.infer<typeof RawNarrativeOutput>;
+export const NARRATIVE_SCHEMA: StructuredSchema<RawNarrativeOutput> = { wire: NarrativeOutput, parse: RawNarrativeOutput };
+export const NARRATIVE_SCHEMA_NAME = "tars_report_narrative";
 export const TURN_SCHEMA_NAME = "tars_turn";
 export const EXPERIMENT_SCHEMA_NAME = "tars_experiment";
 

@@ -534,6 +534,7 @@ describe("untrusted output", () => {
     });
     const turn: CleanTurn = {
       reply: "ok",
+      emotion: null,
       newStars: [],
       reinforcements: [
         { starId: dismissed, signal: 0.5, quote: "q" },
@@ -835,6 +836,7 @@ describe("idempotency", () => {
     });
     const turn: CleanTurn = {
       reply: "again",
+      emotion: null,
       newStars: [],
       reinforcements: [],
       connections: [],

@@ -230,6 +230,37 @@ const ROWS: RowBuilders = {
     text: "Three days in a row of showing up.",
     createdAt: T0 + i,
   }),
+  checkins: (userId, refs, i) =>
+    i % 2 === 0
+      ? {
+          userId,
+          kind: "emotion",
+          localDate: "2025-01-01",
+          createdAt: T0 + i,
+          valence: "negative",
+          label: "anxious",
+          intensity: 0.6,
+          source: "self",
+          conversationId: refs.conversationId,
+        }
+      : { userId, kind: "energy", localDate: "2025-01-01", createdAt: T0 + i, level: 4, note: "slept badly" },
+  reports: (userId, _refs, i) => ({
+    userId,
+    type: "seven_day",
+    firstDate: "2025-01-01",
+    lastDate: `2025-01-${String((i % 28) + 1).padStart(2, "0")}`,
+    startsAt: T0,
+    endsAt: T0 + 7 * DAY,
+    dayNumber: 7,
+    status: "ready",
+    consistency: 42.9,
+    velocity: 0.2,
+    momentum: 0.1,
+    narrative: "You kept showing up on the hard days.",
+    narrativeStatus: "written",
+    narrativeAttempts: 1,
+    createdAt: T0 + i,
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;

@@ -31,6 +31,7 @@ const VALID_TURN: TurnOutput = {
     connections: [{ from: "new:1", to: "star_a", type: "causation", strength: 0.6, quote: "so I never rest" }],
     skillEvidence: [],
     growthSignals: [{ dimension: "self_know", delta: 0.1, quote: "I think I see the pattern" }],
+    emotion: null,
   },
 };
 

@@ -94,6 +94,7 @@ describe("sanitizeTurn: valid output passes through", () => {
       ],
       skillEvidence: [{ skillId: "skill_ps", ...skill() }],
       growthSignals: [signal()],
+      emotion: null,
       dropped: { count: 0, reasons: [] },
     });
   });
@@ -507,6 +508,39 @@ describe("sanitizeTurn: any input", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("sanitizeTurn: the inferred emotion (MECHANICS §9)", () => {
+  const withEmotion = (emotion: unknown) =>
+    sanitizeTurn({ reply: "Tell me more.", extraction: { newStars: [], reinforcements: [], connections: [], skillEvidence: [], growthSignals: [], emotion } }, context());
+
+  test("absent or null is none; a valid one is kept, its label collapsed", () => {
+    expect(withEmotion(undefined).emotion).toBeNull();
+    expect(withEmotion(null).emotion).toBeNull();
+    expect(withEmotion({ valence: "negative", label: "  very\n anxious ", intensity: 1 })).toMatchObject({
+      emotion: { valence: "negative", label: "very anxious", intensity: 1 },
+      dropped: { count: 0 },
+    });
+    expect(withEmotion({ valence: "positive", label: "x".repeat(LIMITS.emotionLabelChars), intensity: 0 }).emotion?.label).toHaveLength(40);
+  });
+
+  test("outside the check-in bounds it is dropped, not repaired", () => {
+    for (const bad of [
+      { valence: "ecstatic", label: "joy", intensity: 0.5 },
+      { valence: "positive", label: "   ", intensity: 0.5 },
+      { valence: "positive", label: "x".repeat(LIMITS.emotionLabelChars + 1), intensity: 0.5 },
+      { valence: "positive", label: "joy", intensity: 1.2 },
+      { valence: "positive", label: "joy", intensity: Number.NaN },
+      { valence: "positive", label: 7, intensity: 0.5 },
+      [{ valence: "positive", label: "joy", intensity: 0.5 }],
+      "joy",
+    ]) {
+      const result = withEmotion(bad);
+      expect(result.emotion, JSON.stringify(bad)).toBeNull();
+      expect(result.dropped.count).toBe(1);
+      expect(result.dropped.reasons[0]).toMatch(/^emotion\[0\]: /);
+    }
   });
 });
 

@@ -41,6 +41,15 @@ describe.each([
     });
   });
 
+  test("an optional field is strict mode's nullable one: required, an object or null", () => {
+    const extraction = (format.json_schema.schema as JsonSchema).properties as Record<string, JsonSchema> | undefined;
+    const emotion = ((extraction?.extraction?.properties ?? {}) as Record<string, JsonSchema>).emotion;
+    if (name !== TURN_SCHEMA_NAME) return expect(emotion).toBeUndefined();
+    const [object, nothing] = emotion.anyOf as JsonSchema[];
+    expect(nothing).toEqual({ type: "null" });
+    expect(object).toMatchObject({ type: "object", additionalProperties: false, required: ["valence", "label", "intensity"] });
+  });
+
   test("is built once per name", () => {
     expect(responseFormatFor(schema, name)).toBe(format);
   });
@@ -50,9 +59,11 @@ describe("parse schemas", () => {
   test("every wire answer is accepted by the lenient parse schema", () => {
     const wire = TurnOutput.parse({
       reply: "hi",
-      extraction: { newStars: [], reinforcements: [], connections: [], skillEvidence: [], growthSignals: [] },
+      extraction: { newStars: [], reinforcements: [], connections: [], skillEvidence: [], growthSignals: [], emotion: null },
     });
     expect(RawTurnOutput.parse(wire)).toEqual(wire);
+    const felt = { ...wire, extraction: { ...wire.extraction, emotion: { valence: "negative", label: "anxious", intensity: 0.6 } } };
+    expect(RawTurnOutput.parse(TurnOutput.parse(felt))).toEqual(felt);
   });
 
   test("items are not judged here (the sanitizer drops them one by one); the envelope is", () => {

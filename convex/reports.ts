@@ -1,0 +1,196 @@
+// Reports API (MECHANICS §9): the 2-, 7- and 21-day reports the daily rollover writes, their
+// statistics (exact functions of stored data), the optional narrative and the SVG picture.
+// Internal: the compute steps and the narrative (one query, the model call, one mutation).
+// docs/reflection-api.md is the client contract.
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { callStructured } from "../src/llm/client";
+import { buildNarrativeMessages } from "../src/llm/prompts";
+import { sanitizeNarrative } from "../src/llm/sanitize";
+import { NARRATIVE_SCHEMA, NARRATIVE_SCHEMA_NAME } from "../src/llm/schemas";
+import { renderReportChart } from "../src/render/reportChart";
+import { internal } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { userQuery } from "./functions";
+import { NO_MODEL_REASON } from "./model/extraction";
+import { configuredModel } from "./model/modelSettings";
+import {
+  computeStep,
+  finishNarrative as finishNarrativeAttempt,
+  narrativeContext as loadNarrativeContext,
+  ownReportOrThrow,
+  type NarrativeContext,
+  type NarrativeOutcome,
+} from "./model/reports";
+import {
+  vNarrativeStatus,
+  vReportSeries,
+  vReportStats,
+  vReportStatus,
+  vReportType,
+  vTokenUsage,
+} from "./validators";
+
+/** A report as a client sees it (stats and series once `status` is `ready`). */
+export const vReportView = v.object({
+  _id: v.id("reports"),
+  type: vReportType,
+  firstDate: v.string(),
+  lastDate: v.string(),
+  startsAt: v.number(),
+  endsAt: v.number(),
+  dayNumber: v.number(),
+  status: vReportStatus,
+  stats: v.optional(vReportStats),
+  series: v.optional(vReportSeries),
+  narrative: v.optional(v.string()),
+  narrativeStatus: vNarrativeStatus,
+  createdAt: v.number(),
+  readyAt: v.optional(v.number()),
+});
+export type ReportView = Infer<typeof vReportView>;
+
+export function toReportView(r: Doc<"reports">): ReportView {
+  return {
+    _id: r._id,
+    type: r.type,
+    firstDate: r.firstDate,
+    lastDate: r.lastDate,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    dayNumber: r.dayNumber,
+    status: r.status,
+    stats: r.stats,
+    series: r.series,
+    narrative: r.narrative,
+    narrativeStatus: r.narrativeStatus,
+    createdAt: r.createdAt,
+    readyAt: r.readyAt,
+  };
+}
+
+/** The caller's reports of one type, newest window first, a page at a time. */
+export const list = userQuery({
+  args: { type: vReportType, paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vReportView),
+  handler: async (ctx, { type, paginationOpts }) => {
+    const page = await ctx.db
+      .query("reports")
+      .withIndex("by_user_type_end", (q) => q.eq("userId", ctx.user._id).eq("type", type))
+      .order("desc")
+      .paginate(paginationOpts);
+    return { ...page, page: page.page.map(toReportView) };
+  },
+});
+
+/** One of the caller's reports; another user's is NOT_FOUND. */
+export const get = userQuery({
+  args: { reportId: v.id("reports") },
+  returns: vReportView,
+  handler: async (ctx, { reportId }) => toReportView(await ownReportOrThrow(ctx, ctx.user._id, reportId)),
+});
+
+/** The report's window as SVG text (src/render/reportChart.ts); null while it is computing. */
+export const chart = userQuery({
+  args: { reportId: v.id("reports") },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { reportId }) => {
+    const report = await ownReportOrThrow(ctx, ctx.user._id, reportId);
+    if (report.series === undefined) return null;
+    return renderReportChart({ ...report, series: report.series, consistency: report.stats?.consistency });
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Internal: computing the statistics
+
+/** One compute step (scheduled by the rollover, then by itself until the report is ready). */
+export const compute = internalMutation({
+  args: { reportId: v.id("reports") },
+  returns: v.null(),
+  handler: async (ctx, { reportId }) => {
+    if ((await computeStep(ctx, reportId, Date.now())) === "more") {
+      await ctx.scheduler.runAfter(0, internal.reports.compute, { reportId });
+    }
+    return null;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Internal: the narrative
+
+const vNarrativeArgs = { reportId: v.id("reports"), attempt: v.number() };
+
+const vNarrativeContext = v.object({
+  type: vReportType,
+  firstDate: v.string(),
+  lastDate: v.string(),
+  stats: vReportStats,
+  conversations: v.array(v.object({ title: v.union(v.string(), v.null()), summary: v.union(v.string(), v.null()) })),
+});
+
+const vNarrativeOutcome = v.union(
+  v.object({ kind: v.literal("written"), narrative: v.string(), usage: vTokenUsage }),
+  v.object({
+    kind: v.literal("failure"),
+    failureKind: v.union(v.literal("retryable"), v.literal("final")),
+    reason: v.string(),
+    retryAfterMs: v.optional(v.number()),
+    usage: v.optional(vTokenUsage),
+  }),
+  v.object({ kind: v.literal("skipped"), reason: v.string() }),
+);
+void ({} as NarrativeOutcome satisfies Infer<typeof vNarrativeOutcome>);
+
+export const narrativeContext = internalQuery({
+  args: vNarrativeArgs,
+  returns: v.union(vNarrativeContext, v.null()),
+  handler: async (ctx, { reportId, attempt }) => await loadNarrativeContext(ctx, reportId, attempt),
+});
+
+/**
+ * One narrative attempt: read the report, call the model, record the outcome. A failure
+ * never touches the statistics; finishNarrative retries a bounded number of times.
+ */
+export const narrate = internalAction({
+  args: vNarrativeArgs,
+  returns: v.null(),
+  handler: async (ctx, { reportId, attempt }): Promise<null> => {
+    const context: NarrativeContext | null = await ctx.runQuery(internal.reports.narrativeContext, { reportId, attempt });
+    if (context === null) return null;
+    const outcome = await writeNarrative(context);
+    await ctx.runMutation(internal.reports.finishNarrative, { reportId, attempt, outcome });
+    return null;
+  },
+});
+
+/**
+ * The narrative's one model call and its sanitizer (the answer is untrusted until then).
+ * Kept in one function so a usage budget can wrap every model call the same way.
+ */
+export async function writeNarrative(context: NarrativeContext): Promise<NarrativeOutcome> {
+  const config = configuredModel();
+  if (config === null) return { kind: "skipped", reason: NO_MODEL_REASON };
+  const result = await callStructured({
+    ...config,
+    messages: buildNarrativeMessages(context),
+    schema: NARRATIVE_SCHEMA,
+    name: NARRATIVE_SCHEMA_NAME,
+  });
+  if (!result.ok) {
+    return { kind: "failure", failureKind: result.kind, reason: result.reason, retryAfterMs: result.retryAfterMs, usage: result.usage };
+  }
+  const narrative = sanitizeNarrative(result.data.narrative);
+  if (narrative === null) return { kind: "failure", failureKind: "retryable", reason: "malformed: empty narrative", usage: result.usage };
+  return { kind: "written", narrative, usage: result.usage };
+}
+
+export const finishNarrative = internalMutation({
+  args: { ...vNarrativeArgs, outcome: vNarrativeOutcome },
+  returns: v.null(),
+  handler: async (ctx, { reportId, attempt, outcome }) => {
+    await finishNarrativeAttempt(ctx, reportId, attempt, outcome);
+    return null;
+  },
+});
