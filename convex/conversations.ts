@@ -4,7 +4,7 @@ import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
-import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
+import { isolated, pageAndFanOut, vCursor, withinBudget } from "./model/batching";
 import { internalMutation } from "./_generated/server";
 import { userMutation, userQuery } from "./functions";
 import {
@@ -85,7 +85,10 @@ export const abandonIdle = internalMutation({
   },
 });
 
-/** Abandons each conversation still idle; returns how many this transaction abandoned. */
+/**
+ * Abandons each conversation still idle; returns how many this transaction abandoned. Each
+ * in a sub-transaction (model/batching.ts isolated): one bad row is logged and skipped.
+ */
 export const abandonIdleBatch = internalMutation({
   args: { conversationIds: v.array(v.id("conversations")), now: v.number() },
   returns: v.number(),
@@ -95,11 +98,22 @@ export const abandonIdleBatch = internalMutation({
       ctx,
       conversationIds,
       async (conversationId) => {
-        if (await abandonIfIdle(ctx, conversationId, now)) abandoned += 1;
+        const done = await isolated(ctx, "conversations:abandonIdleBatch", conversationId, internal.conversations.abandonIdleOne, {
+          conversationId,
+          now,
+        });
+        if (done === true) abandoned += 1;
         return "done";
       },
       (rest) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds: rest, now }),
     );
     return abandoned;
   },
+});
+
+/** One conversation of abandonIdleBatch, as its sub-transaction: whether it was abandoned. */
+export const abandonIdleOne = internalMutation({
+  args: { conversationId: v.id("conversations"), now: v.number() },
+  returns: v.boolean(),
+  handler: async (ctx, { conversationId, now }) => await abandonIfIdle(ctx, conversationId, now),
 });
