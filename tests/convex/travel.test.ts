@@ -4,7 +4,7 @@
 // Covered: a no-op re-send of the same zone at every hour of a day, west → east (a reset due
 // at once, velocity stepped on time), east → west (no date repeated), the ±25-hour jumps, a
 // second experiment offer on a closed date, a stale zone in a batch of 50, and one failing
-// user in a batch of 50.
+// user in a rollover batch of 50 and in a LifeState prune batch.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -300,5 +300,44 @@ describe("one failing user in a batch", () => {
     expect(error).toHaveBeenCalledWith(JSON.stringify({ job: "jobs:dailyRolloverUsers", item: broken, failed: "Error" }));
     // Its writes rolled back: still due, tried again at the next run.
     expect(await scheduleRow(t, broken)).toMatchObject({ lastResetDate: "2026-07-14", nextDailyAt: Date.UTC(2026, 6, 15) });
+  });
+});
+
+describe("one failing user in a LifeState prune batch", () => {
+  it("is rolled back and logged; the others are pruned", async () => {
+    const t = newBackend();
+    const now = Date.UTC(2026, 6, 15, 4, 47);
+    const snapshot = (userId: Id<"users">, timestamp: number, localDate: string) => ({
+      userId,
+      timestamp,
+      localDate,
+      source: "daily" as const,
+      thrust: 0,
+      alignment: 0,
+      gravity: 0,
+      mass: 0,
+      escapeIndex: 0,
+      latent: [],
+    });
+    const { userIds, broken } = await t.run(async (ctx) => {
+      const ids: Id<"users">[] = [];
+      for (let i = 0; i < 5; i++) {
+        const userId = await ctx.db.insert("users", plainUserDoc(`user_prune${i}`));
+        // Two snapshots of one date 30 days ago: the earlier one is dropped (MECHANICS §7).
+        await ctx.db.insert("lifeStates", snapshot(userId, Date.UTC(2026, 5, 15, 1), "2026-06-15"));
+        await ctx.db.insert("lifeStates", snapshot(userId, Date.UTC(2026, 5, 15, 2), "2026-06-15"));
+        ids.push(userId);
+      }
+      // A snapshot whose local date old code wrote malformed (isoWeek throws on it).
+      await ctx.db.insert("lifeStates", snapshot(ids[2], Date.UTC(2025, 5, 1), "June 1st"));
+      return { userIds: ids, broken: ids[2] };
+    });
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    await runJob(t, now, () => t.mutation(internal.jobs.pruneLifeStates, { now }));
+    const left = await rows(t, "lifeStates");
+    for (const userId of userIds) {
+      expect(left.filter((s) => s.userId === userId).length, userId).toBe(userId === broken ? 3 : 1);
+    }
+    expect(error).toHaveBeenCalledWith(JSON.stringify({ job: "jobs:pruneLifeStatesUsers", item: broken, failed: "Error" }));
   });
 });
