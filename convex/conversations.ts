@@ -5,7 +5,7 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v, type Infer } from "convex/values";
 import { DEFAULT_CHARACTER_KEY } from "../src/llm/characters";
 import { internal } from "./_generated/api";
-import { pageAndFanOut, vCursor, withinBudget } from "./model/batching";
+import { isolated, pageAndFanOut, vCursor, withinBudget } from "./model/batching";
 import { conversationCharacterKey } from "./model/characters";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
@@ -102,7 +102,10 @@ export const abandonIdle = internalMutation({
   },
 });
 
-/** Abandons each conversation still idle; returns how many this transaction abandoned. */
+/**
+ * Abandons each conversation still idle; returns how many this transaction abandoned. Each
+ * in a sub-transaction (model/batching.ts isolated): one bad row is logged and skipped.
+ */
 export const abandonIdleBatch = internalMutation({
   args: { conversationIds: v.array(v.id("conversations")), now: v.number() },
   returns: v.number(),
@@ -112,11 +115,22 @@ export const abandonIdleBatch = internalMutation({
       ctx,
       conversationIds,
       async (conversationId) => {
-        if (await abandonIfIdle(ctx, conversationId, now)) abandoned += 1;
+        const done = await isolated(ctx, "conversations:abandonIdleBatch", conversationId, internal.conversations.abandonIdleOne, {
+          conversationId,
+          now,
+        });
+        if (done === true) abandoned += 1;
         return "done";
       },
       (rest) => ctx.scheduler.runAfter(0, internal.conversations.abandonIdleBatch, { conversationIds: rest, now }),
     );
     return abandoned;
   },
+});
+
+/** One conversation of abandonIdleBatch, as its sub-transaction: whether it was abandoned. */
+export const abandonIdleOne = internalMutation({
+  args: { conversationId: v.id("conversations"), now: v.number() },
+  returns: v.boolean(),
+  handler: async (ctx, { conversationId, now }) => await abandonIfIdle(ctx, conversationId, now),
 });

@@ -6,19 +6,20 @@
 // that was already done. The destructive jobs (pruning, archival) take `dryRun`.
 // docs/trajectory-api.md ("Jobs") has the table: schedule, work, idempotency key.
 import { v } from "convex/values";
+import { datesClosedByReset } from "../src/mechanics/dayReset";
 import { RETENTION_MS } from "../src/mechanics/retention";
-import { DAY, addDays, localDate, startOfLocalDate } from "../src/time";
+import { DAY, effectiveTimeZone, startOfLocalDate } from "../src/time";
 import { internal } from "./_generated/api";
-import { logDryRun, pageAndFanOut, readRange, vCursor, vDryRun, withinBudget } from "./model/batching";
+import { isolated, logDryRun, pageAndFanOut, readRange, vCursor, vDryRun, withinBudget } from "./model/batching";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { OPEN_OFFER_WINDOW_MS, expireExperiment, recentOffers } from "./model/experiments";
 import { updateJourneyVelocity, velocityWindowStart, walkingJourneys } from "./model/journeys";
-import { recordConsistency } from "./model/consistency";
+import { consistencyOn, recordConsistency } from "./model/consistency";
 import { snapshotLifeState } from "./model/lifeStates";
 import { revealDueQuests } from "./model/quests";
-import { dueSchedules, isDailyDue, markRolledOver, scheduleOf } from "./model/schedule";
 import { writeDueReports } from "./model/reports";
+import { dueSchedules, isDailyDue, lastResetDateOf, markRolledOver, resetDecision, scheduleOf } from "./model/schedule";
 import {
   ARCHIVABLE_STATUSES,
   MESSAGES_PER_STEP,
@@ -66,7 +67,9 @@ export const dailyRolloverUsers = internalMutation({
       ctx,
       userIds,
       async (userId) => {
-        await rollOverUser(ctx, userId, now);
+        // Each user in a sub-transaction (model/batching.ts isolated): one bad row is logged
+        // and skipped, the rest of the batch rolls over.
+        await isolated(ctx, "jobs:dailyRolloverUsers", userId, internal.jobs.rollOverUser, { userId, now });
         return "done";
       },
       (rest) => ctx.scheduler.runAfter(0, internal.jobs.dailyRolloverUsers, { userIds: rest, now }),
@@ -75,45 +78,67 @@ export const dailyRolloverUsers = internalMutation({
   },
 });
 
+/** One user's rollover at `now`, as its own sub-transaction of a batch (dailyRolloverUsers). */
+export const rollOverUser = internalMutation({
+  args: { userId: v.id("users"), now: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { userId, now }) => {
+    await rollOverUserAt(ctx, userId, now);
+    return null;
+  },
+});
+
 /**
- * One user's rollover at `now`. Skipped when `nextDailyAt` is still ahead (done already).
- * Velocity is keyed by journeys.lastVelocityDate, the snapshot by dailySchedules.lastDailyDate
- * (the local date it was taken on), quest reveals by the narrative's revealed keys; then
- * nextDailyAt moves to the next local midnight (model/schedule.ts). The walking journeys and
- * one range of recent offers are read once and serve both steps. An account pending
- * deletion only moves nextDailyAt. Writes no users row.
+ * One user's rollover at `now`, by the day-reset rule (src/mechanics/dayReset.ts): the
+ * user's local date T is reset only when it is later than the last date reset; otherwise
+ * only nextDailyAt is recomputed (a zone change moved it). A reset of T runs the per-date
+ * work of T: velocity for the dates closed up to T − 1 (keyed per journey by
+ * journeys.lastVelocityDate), then the snapshot dated T (keyed by dailySchedules.lastDailyDate),
+ * then for each date the reset closes (datesClosedByReset) its consistency and the reports it
+ * closes (keyed per (user, type, window end)), then the quest reveals (keyed per template);
+ * then lastResetDate = T and nextDailyAt = the start of T + 1 (model/schedule.ts). Work that
+ * other changes add per local date goes between the two marked lines below. The walking
+ * journeys and one range of recent offers are read once and serve both steps. Skipped when
+ * `nextDailyAt` is still ahead (done already); an account pending deletion is passed over
+ * (its dates are reset without work). A stale zone computes in UTC. Writes no users row.
  */
-async function rollOverUser(ctx: MutationCtx, userId: Id<"users">, now: number): Promise<void> {
+async function rollOverUserAt(ctx: MutationCtx, userId: Id<"users">, now: number): Promise<void> {
   const [user, schedule] = await Promise.all([ctx.db.get("users", userId), scheduleOf(ctx, userId)]);
   if (user === null || schedule === null || !isDailyDue(schedule, now)) return;
-  if (user.deletionRequestedAt !== undefined) {
-    await markRolledOver(ctx, schedule, user.timezone, now);
+  const zone = effectiveTimeZone(user);
+  if (zone !== user.timezone) console.warn(JSON.stringify({ job: "jobs:rollOverUser", item: userId, staleZone: true }));
+  const decision = resetDecision(schedule, now, zone);
+  if (decision.kind === "wait" || user.deletionRequestedAt !== undefined) {
+    await markRolledOver(ctx, schedule, decision);
     return;
   }
-  const today = localDate(now, user.timezone);
-  const closedDate = addDays(today, -1);
+  const { date: today, closedThrough } = decision;
   const walking = await walkingJourneys(ctx, userId);
   const due = walking.flatMap((journey) => {
-    const from = velocityWindowStart(journey, closedDate, user.timezone);
+    const from = velocityWindowStart(journey, closedThrough, zone);
     return from === null ? [] : [{ journey, from }];
   });
   // Offers from a day before the earliest date due (time-zone slack), and at least the
   // window in which an offer can still be open (the snapshot's load).
-  const since = Math.min(
-    now - OPEN_OFFER_WINDOW_MS,
-    ...due.map(({ from }) => startOfLocalDate(from, user.timezone) - DAY),
-  );
+  const since = Math.min(now - OPEN_OFFER_WINDOW_MS, ...due.map(({ from }) => startOfLocalDate(from, zone) - DAY));
   const offers = await recentOffers(ctx, userId, since);
-  for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedDate, offers);
-  if (schedule.lastDailyDate !== today) {
-    const snapshot = await snapshotLifeState(ctx, user, now, "daily", { walking, offers });
-    // MECHANICS §9: consistency of the closed date on its snapshot, then the reports it closes.
-    const consistency = await recordConsistency(ctx, user, closedDate, snapshot._id);
+  // --- per-date work of `today` (and the dates closed before it) ---
+  for (const { journey, from } of due) await updateJourneyVelocity(ctx, journey, from, closedThrough, offers);
+  const snapshotDue = schedule.lastDailyDate === undefined || schedule.lastDailyDate < today;
+  const snapshot = snapshotDue ? await snapshotLifeState(ctx, user, now, "daily", { walking, offers }) : null;
+  // MECHANICS §9, for each date this reset closes, oldest first: its consistency (stored on
+  // tonight's snapshot for the date just closed) and the reports that date closes.
+  for (const closedDate of datesClosedByReset(lastResetDateOf(schedule), closedThrough)) {
+    const consistency =
+      snapshot !== null && closedDate === closedThrough
+        ? await recordConsistency(ctx, user, closedDate, snapshot._id)
+        : (await consistencyOn(ctx, user, closedDate)).value;
     await writeDueReports(ctx, user, closedDate, now, consistency);
   }
   // After the snapshot, so an escape-index quest reads tonight's η (MECHANICS §10).
   await revealDueQuests(ctx, userId, now);
-  await markRolledOver(ctx, schedule, user.timezone, now, today);
+  // --- end of per-date work ---
+  await markRolledOver(ctx, schedule, decision, snapshotDue);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -180,7 +205,10 @@ export const pruneLifeStates = internalMutation({
   },
 });
 
-/** Prunes each user inline, or hands a long history to the user's own job. */
+/**
+ * Prunes each user inline, or hands a long history to the user's own job. Each user runs
+ * in a sub-transaction (model/batching.ts isolated): one bad row is logged and skipped.
+ */
 export const pruneLifeStatesUsers = internalMutation({
   args: { userIds: v.array(v.id("users")), now: v.number(), dryRun: vDryRun },
   returns: vPruneReport,
@@ -190,16 +218,33 @@ export const pruneLifeStatesUsers = internalMutation({
       ctx,
       userIds,
       async (userId) => {
-        const user = await ctx.db.get("users", userId);
-        const progress = user === null ? null : await pruneUserInline(ctx, user, now, tally);
-        if (progress !== null) {
-          await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress, dryRun });
+        const pruned = await isolated(ctx, "jobs:pruneLifeStatesUsers", userId, internal.jobs.pruneLifeStatesUserInline, {
+          userId,
+          now,
+          dryRun,
+        });
+        if (pruned === null) return "done";
+        tally.snapshots += pruned.snapshots;
+        if (pruned.progress !== null) {
+          await ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUser, { userId, now, progress: pruned.progress, dryRun });
         }
         return "done";
       },
       (rest) => ctx.scheduler.runAfter(0, internal.jobs.pruneLifeStatesUsers, { userIds: rest, now, dryRun }),
     );
     return pruneReport("jobs:pruneLifeStatesUsers", tally);
+  },
+});
+
+/** One user's inline prune (pruneLifeStatesUsers' sub-transaction): the count, and the windows left for the user's own job. */
+export const pruneLifeStatesUserInline = internalMutation({
+  args: { userId: v.id("users"), now: v.number(), dryRun: vDryRun },
+  returns: v.object({ snapshots: v.number(), progress: v.union(vPruneProgress, v.null()) }),
+  handler: async (ctx, { userId, now, dryRun }) => {
+    const tally = pruneTally(dryRun);
+    const user = await ctx.db.get("users", userId);
+    const progress = user === null ? null : await pruneUserInline(ctx, user, now, tally);
+    return { snapshots: tally.snapshots, progress };
   },
 });
 

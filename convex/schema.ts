@@ -108,12 +108,15 @@ export default defineSchema({
     lastActiveDate: v.optional(v.string()),
   }).index("by_user", ["userId"]),
 
-  // When the user's daily jobs are due. Written only by model/schedule.ts: the hourly
-  // rollover, the nightly LifeState prune and a time-zone change. No public function reads it.
+  // When the user's per-date work is due (the day-reset rule, docs/mechanics.md "Day resets
+  // and time-zone changes"). Written only by model/schedule.ts: the hourly rollover, the
+  // nightly LifeState prune and a time-zone change. No public function reads it.
   dailySchedules: defineTable({
     userId: v.id("users"),
-    /** Next local midnight: when the daily per-user jobs (LifeState, velocity) are due. */
+    /** The next day-reset: the first instant whose local date (current zone) is after lastResetDate. */
     nextDailyAt: v.number(),
+    /** Local date of the last day-reset: a date at or before it is never reset again. Absent before the first. */
+    lastResetDate: v.optional(v.string()),
     /** Local date of the last daily snapshot, so a job run twice on a day does nothing. */
     lastDailyDate: v.optional(v.string()),
     /** `now` of the last completed LifeState prune: the next night streams only what crossed a tier line since (model/retention.ts). */

@@ -35,6 +35,12 @@ export const vUserView = v.object({
   ...vUserRowView.fields,
   ...schema.tables.progressStates.validator.pick("essence", "streakDays", "lastActiveDate").fields,
   ...schema.tables.growthStates.validator.pick("growthProfile").fields,
+  /**
+   * The stored zone is one the runtime cannot use (e.g. a name retired from the time-zone
+   * database): days are computed in UTC until the user picks a zone again (updateSettings).
+   * Computed on read, so it clears itself the moment the zone is usable.
+   */
+  timezoneInvalid: v.boolean(),
 });
 
 /** The view re-runs when essence, streak or profile move, because it shows them. */
@@ -46,6 +52,7 @@ async function toUserView(ctx: QueryCtx, user: Doc<"users">) {
     streakDays: progress.streakDays,
     ...(progress.lastActiveDate === undefined ? {} : { lastActiveDate: progress.lastActiveDate }),
     growthProfile: growth.growthProfile,
+    timezoneInvalid: !isValidTimeZone(user.timezone),
   };
 }
 
@@ -89,7 +96,8 @@ export const updateSettings = userMutation({
         throw invalidArgument(`timezone must be an IANA zone such as "Europe/Paris", got "${args.timezone}"`);
       }
       patch.timezone = args.timezone;
-      // The daily jobs follow the user's new midnight from now on.
+      // The next day-reset follows the last one reset in the new zone (model/schedule.ts):
+      // a re-sent zone changes nothing, and no date is reset twice or skipped.
       await rescheduleForTimezone(ctx, ctx.user, args.timezone, Date.now());
     }
     if (args.dailyCapacityMinutes !== undefined) {

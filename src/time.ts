@@ -52,6 +52,24 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/** The contract's default zone (MECHANICS conventions): a new account's, and what a stale zone computes in. */
+export const DEFAULT_TIME_ZONE = "UTC";
+
+/**
+ * The zone to compute in: `timeZone` when the runtime knows it, else DEFAULT_TIME_ZONE. A
+ * stored zone can go stale (a name retired from the time-zone database, or a runtime with
+ * older data); computing in UTC then keeps every job and call working until the user picks
+ * a zone again (users.me shows `timezoneInvalid`; docs/mechanics.md "Stale zones").
+ */
+export function usableTimeZone(timeZone: string): string {
+  return isValidTimeZone(timeZone) ? timeZone : DEFAULT_TIME_ZONE;
+}
+
+/** The user's zone to compute in (usableTimeZone of the stored one): every caller of `user.timezone` goes through here. */
+export function effectiveTimeZone(user: { timezone: string }): string {
+  return usableTimeZone(user.timezone);
+}
+
 interface LocalParts {
   year: number;
   month: number;

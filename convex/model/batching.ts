@@ -6,13 +6,16 @@
 // through one helper) and chef's cleanup.ts (paged, rescheduling, a dry-run flag).
 import type {
   DocumentByInfo,
+  FunctionReference,
+  FunctionReturnType,
   GenericTableInfo,
+  OptionalRestArgs,
   OrderedQuery,
   PaginationOptions,
   PaginationResult,
   TransactionMetrics,
 } from "convex/server";
-import { v } from "convex/values";
+import { ConvexError, v } from "convex/values";
 import type { MutationCtx } from "../_generated/server";
 
 const MiB = 1 << 20;
@@ -88,6 +91,40 @@ export async function withinBudget<T>(
     }
     if (outcome === "done") index += 1;
   }
+}
+
+/**
+ * Runs one item of a batch in its own sub-transaction: `ctx.runMutation` on the item's
+ * internal mutation. The conventions call helpers directly rather than through
+ * `ctx.runMutation`; isolation is the reason for the exception here. A nested mutation's
+ * writes roll back when it throws, so one bad row (a document old code wrote, an invariant
+ * a later change broke) costs only its own item: the failure is logged without content
+ * (the job, the item's id, the error's name and code) and answers null, and the rest of the
+ * batch proceeds. A plain helper call would throw the whole batch transaction away, every
+ * run, for every item in it.
+ */
+export async function isolated<Worker extends FunctionReference<"mutation", "internal">>(
+  ctx: MutationCtx,
+  job: string,
+  item: string,
+  worker: Worker,
+  ...args: OptionalRestArgs<Worker>
+): Promise<FunctionReturnType<Worker> | null> {
+  try {
+    return await ctx.runMutation(worker, ...args);
+  } catch (error) {
+    console.error(JSON.stringify({ job, item, failed: failureName(error) }));
+    return null;
+  }
+}
+
+/** What a log may say about a failure: its class and, for a ConvexError, its code; never its message. */
+export function failureName(error: unknown): string {
+  if (error instanceof ConvexError) {
+    const code = (error.data as { code?: unknown } | null)?.code;
+    return typeof code === "string" ? `ConvexError:${code}` : "ConvexError";
+  }
+  return error instanceof Error ? error.name : typeof error;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   type EmotionInput,
   type EnergyInput,
 } from "../../src/mechanics/reflection";
-import { localDate } from "../../src/time";
+import { localDate, effectiveTimeZone } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidArgument, notFound } from "../errors";
@@ -42,7 +42,7 @@ export async function logEmotion(
   const id = await ctx.db.insert("checkins", {
     userId: user._id,
     kind: "emotion",
-    localDate: localDate(now, user.timezone),
+    localDate: localDate(now, effectiveTimeZone(user)),
     createdAt: now,
     valence: input.valence,
     label: cleanEmotionLabel(input.label),
@@ -66,7 +66,7 @@ export async function logEnergy(
   const id = await ctx.db.insert("checkins", {
     userId: user._id,
     kind: "energy",
-    localDate: localDate(now, user.timezone),
+    localDate: localDate(now, effectiveTimeZone(user)),
     createdAt: now,
     level: input.level,
     note: note === undefined || note.length === 0 ? undefined : note,
@@ -95,7 +95,7 @@ export async function recordInferredEmotion(
   await ctx.db.insert("checkins", {
     userId: user._id,
     kind: "emotion",
-    localDate: localDate(now, user.timezone),
+    localDate: localDate(now, effectiveTimeZone(user)),
     createdAt: now,
     valence: emotion.valence,
     label: cleanEmotionLabel(emotion.label),

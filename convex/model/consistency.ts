@@ -2,7 +2,7 @@
 // stored on that rollover's LifeState snapshot (lifeStates.consistency / consistencyDate),
 // read back by date through lifeStates.by_user_consistency_date.
 import { consistency, consistencyWindow, type Consistency } from "../../src/mechanics/reflection";
-import { DAY, addDays, daysBetween, localDate, startOfLocalDate, type LocalDate } from "../../src/time";
+import { DAY, addDays, daysBetween, localDate, startOfLocalDate, type LocalDate, effectiveTimeZone } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { RECENT_OFFER_READS } from "./experiments";
@@ -10,7 +10,7 @@ import { dayRows } from "./progress";
 
 /** The account's first local date (day 1), in the user's current zone. */
 export function accountFirstDate(user: Doc<"users">): LocalDate {
-  return localDate(user.createdAt, user.timezone);
+  return localDate(user.createdAt, effectiveTimeZone(user));
 }
 
 /**
@@ -41,14 +41,14 @@ export async function completionDates(
     offersBetween(
       ctx,
       user._id,
-      startOfLocalDate(first, user.timezone) - DAY,
-      startOfLocalDate(addDays(last, 1), user.timezone),
+      startOfLocalDate(first, effectiveTimeZone(user)) - DAY,
+      startOfLocalDate(addDays(last, 1), effectiveTimeZone(user)),
     ),
   ]);
   const dates = new Set(days.filter((d) => d.missionsCompleted > 0).map((d) => d.localDate));
   for (const offer of offers) {
     if (offer.status !== "completed" || offer.completedAt === undefined) continue;
-    const date = localDate(offer.completedAt, user.timezone);
+    const date = localDate(offer.completedAt, effectiveTimeZone(user));
     if (daysBetween(first, date) >= 0 && daysBetween(date, last) >= 0) dates.add(date);
   }
   return dates;

@@ -5,7 +5,7 @@ import type { ConversationPhase, UserPhase } from "../../src/domain";
 import { DEFAULT_CHARACTER_KEY } from "../../src/llm/characters";
 import { mirrorAdvance, MIRROR_DAYS } from "../../src/mechanics/phases";
 import { IDLE_MS, isIdle } from "../../src/mechanics/retention";
-import { localDate } from "../../src/time";
+import { effectiveTimeZone, localDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
@@ -88,7 +88,7 @@ export async function completeConversation(
   const next = mirrorAdvance(
     { mirrorDay: user.mirrorDay, lastMirrorAdvanceDate: user.lastMirrorAdvanceDate, currentPhase: user.currentPhase },
     conversation.userMessageCount,
-    localDate(now, user.timezone),
+    localDate(now, effectiveTimeZone(user)),
   );
   if (next === null) return unchanged;
   await ctx.db.patch("users", user._id, next);

@@ -9,7 +9,7 @@ import type { CleanExperiment } from "../../src/llm/sanitize";
 import { experimentCompletedDeltas, reflectionWrittenDeltas } from "../../src/mechanics/growth";
 import { canTransitionExperiment, experimentExpiresAt, isExperimentOpen } from "../../src/mechanics/journeys";
 import { boundText } from "../../src/text";
-import { DAY, localDate, type LocalDate } from "../../src/time";
+import { DAY, effectiveTimeZone, localDate, type LocalDate } from "../../src/time";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -104,9 +104,26 @@ export async function latestOffer(ctx: QueryCtx, journeyId: Id<"journeys">): Pro
 // The daily offer: reserve → generate (action) → store, or release on a final failure
 
 /**
+ * The newest local date the journey has closed for offers: its last offer (reserved or
+ * stored) or its last velocity step, whichever is later; undefined when none. A date at or
+ * before it takes no new offer (docs/mechanics.md "Day resets and time-zone changes").
+ */
+export async function lastClosedOfferDate(
+  ctx: QueryCtx,
+  journey: Doc<"journeys">,
+): Promise<LocalDate | undefined> {
+  const newest = await latestOffer(ctx, journey._id);
+  const dates = [journey.lastOfferDate, journey.lastVelocityDate, newest?.offeredDate];
+  return dates.reduce<LocalDate | undefined>((a, b) => (b !== undefined && (a === undefined || b > a) ? b : a), undefined);
+}
+
+/**
  * Reserves today's offer on the journey (the user's local date). The reservation and the
  * check are one transaction, so two calls on the same date cannot both pass: the second
- * answers CONFLICT. Only a walking journey takes offers.
+ * answers CONFLICT. So does a date at or before the journey's last offer or last velocity
+ * step, which a move west can bring back: at most one offer per journey per local date,
+ * and none on a date whose velocity step has run (its completion would never count). Only
+ * a walking journey takes offers.
  */
 export async function reserveOffer(
   ctx: MutationCtx,
@@ -117,9 +134,15 @@ export async function reserveOffer(
   if (journey.status !== "walking") {
     throw invalidTransition(`experiments are offered on a walking journey, not a ${journey.status} one`);
   }
-  const offeredDate = localDate(now, user.timezone);
-  if (journey.lastOfferDate === offeredDate || (await offerOn(ctx, journey._id, offeredDate)) !== null) {
-    throw appError("CONFLICT", "today's experiment for this journey was already offered");
+  const offeredDate = localDate(now, effectiveTimeZone(user));
+  const closed = await lastClosedOfferDate(ctx, journey);
+  if (closed !== undefined && offeredDate <= closed) {
+    throw appError(
+      "CONFLICT",
+      offeredDate === closed && journey.lastVelocityDate !== closed
+        ? "today's experiment for this journey was already offered"
+        : `this journey has moved past ${offeredDate} (a later date's offer or velocity step, e.g. after a move west)`,
+    );
   }
   await ctx.db.patch("journeys", journey._id, { lastOfferDate: offeredDate });
   return offeredDate;
@@ -216,7 +239,7 @@ export async function storeOffer(ctx: MutationCtx, input: OfferInput, now: numbe
   if ((await offerOn(ctx, journey._id, input.offeredDate)) !== null) return null;
   const user = await ctx.db.get("users", journey.userId);
   if (user === null || user.deletionRequestedAt !== undefined) return null;
-  const expiresAt = experimentExpiresAt(input.offeredAt, user.timezone);
+  const expiresAt = experimentExpiresAt(input.offeredAt, effectiveTimeZone(user));
   if (now >= expiresAt) {
     // The day ended while generating: nothing to offer; give the date back (see `today`).
     await ctx.db.patch("journeys", journey._id, { lastOfferDate: undefined });

@@ -13,7 +13,7 @@ import {
   type GravityConnection,
   type GravityStar,
 } from "../../src/mechanics/lifeState";
-import { DAY, addDays, localDate } from "../../src/time";
+import { DAY, addDays, effectiveTimeZone, localDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { OPEN_OFFER_WINDOW_MS, openAt, recentOffers } from "./experiments";
@@ -193,7 +193,7 @@ export async function snapshotLifeState(
     },
     now,
   );
-  const snapshot = { userId: user._id, timestamp: now, localDate: localDate(now, user.timezone), source, ...state };
+  const snapshot = { userId: user._id, timestamp: now, localDate: localDate(now, effectiveTimeZone(user)), source, ...state };
   const stored = await ctx.db.get("lifeStates", await ctx.db.insert("lifeStates", snapshot));
   if (stored === null) throw new Error("snapshot vanished inside its own transaction");
   return stored;
@@ -226,7 +226,7 @@ export async function lifeStateHistory(
   days: number,
   end: number,
 ): Promise<Doc<"lifeStates">[]> {
-  const endDate = localDate(end, user.timezone);
+  const endDate = localDate(end, effectiveTimeZone(user));
   const dates = Array.from({ length: days }, (_, i) => addDays(endDate, i - days + 1));
   const lasts = await Promise.all(
     dates.map((date) =>

@@ -3,7 +3,7 @@
 // call reads, so a completion re-runs only the queries that show them). Days are the user's local dates (src/time.ts), so
 // every user gets their own midnight and DST days have their real length.
 import { applyMissionCompletion, type DayProgress } from "../../src/mechanics/progress";
-import { addDays, daysBetween, localDate, nextLocalMidnight, type LocalDate } from "../../src/time";
+import { addDays, daysBetween, effectiveTimeZone, localDate, nextLocalMidnight, type LocalDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 
@@ -36,7 +36,8 @@ export async function dayRows(
 
 /** The caller's calendar at `now`: today's local date and when it ends. */
 export function calendarAt(user: Doc<"users">, now: number): { localDate: LocalDate; resetsAt: number } {
-  return { localDate: localDate(now, user.timezone), resetsAt: nextLocalMidnight(now, user.timezone) };
+  const zone = effectiveTimeZone(user);
+  return { localDate: localDate(now, zone), resetsAt: nextLocalMidnight(now, zone) };
 }
 
 export const EMPTY_DAY: DayProgress = {
@@ -113,7 +114,7 @@ export async function bookCompletion(
   completion: { minutes: number; essence: number },
   now: number,
 ): Promise<CompletionOutcome> {
-  const today = localDate(now, user.timezone);
+  const today = localDate(now, effectiveTimeZone(user));
   const current = await dayRow(ctx, user._id, today);
   const previous = current !== null && current.missionsCompleted > 0 ? null : await dayRow(ctx, user._id, addDays(today, -1));
   const day = applyMissionCompletion(

@@ -8,7 +8,7 @@ import { normalizeSkillName } from "../../src/mechanics/skills";
 import type { Domain } from "../../src/domain";
 import { EMPTY_SNAPSHOT, dueQuests, hiddenQuests, snapshotNeeds, type QuestSnapshot, type SnapshotNeeds } from "../../src/quests/conditions";
 import { QUEST_BOOK } from "../../src/quests/templates";
-import { localDate } from "../../src/time";
+import { localDate, effectiveTimeZone } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { QuestReveal } from "../validators";
@@ -26,7 +26,7 @@ import { MAX_ACTIVE_STARS } from "./stars";
 async function streakAt(ctx: QueryCtx, user: Doc<"users">, now: number): Promise<number> {
   const { lastActiveDate, streakDays } = await progressStateOf(ctx, user);
   const last = lastActiveDate === undefined ? null : { lastActiveDate, streakDays };
-  return currentStreak(last, localDate(now, user.timezone));
+  return currentStreak(last, localDate(now, effectiveTimeZone(user)));
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   relationshipLevel,
   relationshipTier,
 } from "../../src/mechanics/companions";
-import { localDate } from "../../src/time";
+import { localDate, effectiveTimeZone } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { CHARACTERS_LIMIT, personaFor } from "./characters";
@@ -58,7 +58,7 @@ export async function recordInteraction(
   now: number,
 ): Promise<boolean> {
   const characterKey = conversation.characterKey ?? DEFAULT_CHARACTER_KEY;
-  const today = localDate(now, user.timezone);
+  const today = localDate(now, effectiveTimeZone(user));
   const row = await relationshipRow(ctx, user._id, characterKey);
   if (!countsAsInteraction(conversation.userMessageCount, today, row?.lastInteractionDate)) return false;
   const interactions = (row?.interactions ?? 0) + 1;
@@ -97,7 +97,7 @@ export async function memoriesFor(
     .take(count);
   const memories = await Promise.all(
     completed.map(async (c): Promise<PromptMemory | null> => {
-      const date = localDate(c.completedAt ?? c.lastMessageAt, user.timezone);
+      const date = localDate(c.completedAt ?? c.lastMessageAt, effectiveTimeZone(user));
       if (c.summary !== undefined && c.summary.trim().length > 0) return { date, text: c.summary };
       const tail = await ctx.db
         .query("messages")

@@ -22,7 +22,7 @@ import {
   type ReportSeries,
   type ReportStats,
 } from "../../src/mechanics/reflection";
-import { addDays, localDate, startOfLocalDate, type LocalDate } from "../../src/time";
+import { addDays, localDate, startOfLocalDate, type LocalDate, effectiveTimeZone } from "../../src/time";
 import type { TokenUsage } from "../../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { internal } from "../_generated/api";
@@ -106,7 +106,7 @@ async function latestActivity(
   const instants = [
     messages.find((m) => m.role === "user")?.createdAt ?? (messages.length === ACTIVITY_MESSAGE_READS ? endsAt - 1 : null),
     checkin?.createdAt ?? null,
-    ...days.filter((d) => d.missionsCompleted > 0).map((d) => startOfLocalDate(d.localDate, user.timezone)),
+    ...days.filter((d) => d.missionsCompleted > 0).map((d) => startOfLocalDate(d.localDate, effectiveTimeZone(user))),
     ...offers.map((e) => (e.completedAt !== undefined && e.completedAt >= startsAt && e.completedAt < endsAt ? e.completedAt : null)),
   ].filter((instant): instant is number => instant !== null);
   return instants.length === 0 ? null : Math.max(...instants);
@@ -148,7 +148,7 @@ export async function writeDueReports(
   const written: Id<"reports">[] = [];
   const windows = types.map((type) => {
     const { firstDate, lastDate } = reportWindow(type, closedDate);
-    return { type, firstDate, lastDate, ...windowInstants(firstDate, lastDate, user.timezone) };
+    return { type, firstDate, lastDate, ...windowInstants(firstDate, lastDate, effectiveTimeZone(user)) };
   });
   // dueReportTypes lists the types shortest window first: the last window holds the others.
   const latest = await latestActivity(ctx, user, windows[windows.length - 1]);
@@ -276,7 +276,7 @@ export async function computeStep(ctx: MutationCtx, reportId: Id<"reports">, now
 /** The small reads (a few rows per date), the final statistics, and the narrative's turn. */
 async function finishReport(ctx: MutationCtx, report: Doc<"reports">, accumulator: ReportAccumulator, now: number) {
   const user = await ctx.db.get("users", report.userId);
-  const timeZone = user?.timezone ?? "UTC";
+  const timeZone = user === null ? "UTC" : effectiveTimeZone(user);
   const { firstDate, lastDate, startsAt, endsAt } = report;
   const [days, experiments, snapshots] = await Promise.all([
     dayRows(ctx, report.userId, firstDate, lastDate),

@@ -1,10 +1,12 @@
-// The daily schedule of each user (dailySchedules): when their daily jobs (velocity, the
-// LifeState snapshot) are next due, the date of the last snapshot and the LifeState prune
-// watermark. The only writer of the table, and the one place that decides when a user's day
-// turns over: the hourly rollover (jobs.ts), the nightly prune (model/retention.ts) and a
-// time-zone change (users.updateSettings) all go through here. No public query reads it, so
-// the bookkeeping of the jobs never re-runs a live query.
-import { nextLocalMidnight, type LocalDate } from "../../src/time";
+// The daily schedule of each user (dailySchedules): when their per-date work (velocity, the
+// LifeState snapshot, any later per-date job) is next due, the local date of the last
+// day-reset and of the last snapshot, and the LifeState prune watermark. The only writer of
+// the table, and the one place that applies the day-reset rule (src/mechanics/dayReset.ts):
+// the hourly rollover (jobs.ts), the nightly prune (model/retention.ts) and a time-zone
+// change (users.updateSettings) all go through here. No public query reads it, so the
+// bookkeeping of the jobs never re-runs a live query.
+import { dayResetAt, nextResetAfterZoneChange, type ResetDecision } from "../../src/mechanics/dayReset";
+import { effectiveTimeZone, nextLocalMidnight, usableTimeZone, type LocalDate } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 
@@ -37,7 +39,7 @@ export async function createSchedule(
 export function legacySchedule(user: Doc<"users">, now: number): Omit<Schedule, "_id" | "_creationTime"> {
   return {
     userId: user._id,
-    nextDailyAt: user.nextDailyAt ?? nextDailyAtFor(now, user.timezone),
+    nextDailyAt: user.nextDailyAt ?? nextDailyAtFor(now, effectiveTimeZone(user)),
     lastDailyDate: user.lastDailyDate,
     lifeStatesPrunedAt: user.lifeStatesPrunedAt,
   };
@@ -62,32 +64,60 @@ export function isDailyDue(schedule: Schedule, now: number): boolean {
 }
 
 /**
- * After a rollover at `now`: due again at the user's next local midnight. `snapshotDate` is
- * the local date the daily snapshot belongs to (absent when none was due, e.g. an account
- * pending deletion).
+ * The local date of the user's last day-reset, or undefined before the first. Rows written
+ * before the rule was stored carry only the date of their last snapshot, which was the date
+ * of their last reset.
+ */
+export function lastResetDateOf(schedule: Schedule): LocalDate | undefined {
+  return schedule.lastResetDate ?? schedule.lastDailyDate;
+}
+
+/** The rollover's decision at `now` in the user's zone (docs/mechanics.md "Day resets"). */
+export function resetDecision(schedule: Schedule, now: number, timeZone: string): ResetDecision {
+  return dayResetAt(lastResetDateOf(schedule), now, timeZone);
+}
+
+/**
+ * Records a rollover's outcome. A reset moves the last reset date to its date (and the
+ * snapshot date, when `snapshotTaken`); either way nextDailyAt moves to the decision's next
+ * reset. Writes nothing when nothing changes.
  */
 export async function markRolledOver(
   ctx: MutationCtx,
   schedule: Schedule,
-  timezone: string,
-  now: number,
-  snapshotDate?: LocalDate,
+  decision: ResetDecision,
+  snapshotTaken = false,
 ): Promise<void> {
-  await ctx.db.patch("dailySchedules", schedule._id, {
-    nextDailyAt: nextDailyAtFor(now, timezone),
-    ...(snapshotDate === undefined ? {} : { lastDailyDate: snapshotDate }),
-  });
+  const patch: Partial<Schedule> = {};
+  if (decision.nextResetAt !== schedule.nextDailyAt) patch.nextDailyAt = decision.nextResetAt;
+  if (decision.kind === "reset") {
+    patch.lastResetDate = decision.date;
+    if (snapshotTaken) patch.lastDailyDate = decision.date;
+  }
+  if (Object.keys(patch).length > 0) await ctx.db.patch("dailySchedules", schedule._id, patch);
 }
 
-/** A time-zone change at `now`: the daily jobs follow the user's new midnight from then on. */
+/**
+ * A time-zone change at `now`: the next reset follows the last reset date in the new zone
+ * (src/mechanics/dayReset.ts nextResetAfterZoneChange), so a re-sent zone changes nothing,
+ * west → east makes the reset due at once and east → west waits until the new zone's date
+ * passes the last one reset. Zones compared as the jobs compute them (a stale zone is UTC).
+ */
 export async function rescheduleForTimezone(
   ctx: MutationCtx,
   user: Doc<"users">,
   timezone: string,
   now: number,
 ): Promise<void> {
+  const zone = usableTimeZone(timezone);
+  if (zone === effectiveTimeZone(user)) return;
   const schedule = await scheduleForWrite(ctx, user, now);
-  await ctx.db.patch("dailySchedules", schedule._id, { nextDailyAt: nextDailyAtFor(now, timezone) });
+  const nextDailyAt = nextResetAfterZoneChange(
+    { lastResetDate: lastResetDateOf(schedule), nextDailyAt: schedule.nextDailyAt },
+    now,
+    zone,
+  );
+  if (nextDailyAt !== schedule.nextDailyAt) await ctx.db.patch("dailySchedules", schedule._id, { nextDailyAt });
 }
 
 /** The LifeState prune watermark, read only (a dry run must not create the schedule row). */

@@ -424,7 +424,8 @@ describe("the daily rollover reveals", () => {
             // chapter-2 condition, so it reveals nothing yet).
             const streak = i % 2 === 0 ? { streakDays: 3, lastActiveDate: addDays(today, -1) } : { streakDays: 0 };
             const userId = await ctx.db.insert("users", plainUserDoc(`quest_${i}`, { timezone }));
-            await ctx.db.insert("dailySchedules", { userId, nextDailyAt: dueAt(i), lastDailyDate: today });
+            // Reset yesterday, due for today (snapshot already taken today, so the run measures the reveal).
+            await ctx.db.insert("dailySchedules", { userId, nextDailyAt: dueAt(i), lastDailyDate: today, lastResetDate: addDays(today, -1) });
             await ctx.db.insert("progressStates", { userId, essence: 0, ...streak });
             ids.push(userId);
           }

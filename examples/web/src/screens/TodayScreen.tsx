@@ -40,6 +40,12 @@ export function TodayScreen({ user }: { user: UserView }) {
       <h1>
         {today.localDate} <small>({user.timezone})</small>
       </h1>
+      {user.timezoneInvalid ? (
+        <p className="hint">
+          Your time zone ({user.timezone}) is no longer recognised: your days are counted in UTC until you choose it
+          again.
+        </p>
+      ) : null}
       <div className="stats">
         <Stat value={`${minutes} / ${today.dailyCapacityMinutes} min`} label="today's missions" />
         <Stat value={String(today.day.missionsCompleted)} label="missions completed" />
