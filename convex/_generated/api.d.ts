@@ -29,6 +29,7 @@ import type * as lifeStates from "../lifeStates.js";
 import type * as messages from "../messages.js";
 import type * as migrations from "../migrations.js";
 import type * as missions from "../missions.js";
+import type * as model_attempts from "../model/attempts.js";
 import type * as model_batching from "../model/batching.js";
 import type * as model_clientInput from "../model/clientInput.js";
 import type * as model_connections from "../model/connections.js";
@@ -83,6 +84,7 @@ declare const fullApi: ApiFromModules<{
   messages: typeof messages;
   migrations: typeof migrations;
   missions: typeof missions;
+  "model/attempts": typeof model_attempts;
   "model/batching": typeof model_batching;
   "model/clientInput": typeof model_clientInput;
   "model/connections": typeof model_connections;
