@@ -48,6 +48,7 @@ import type * as model_retention from "../model/retention.js";
 import type * as model_schedule from "../model/schedule.js";
 import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
+import type * as model_sweeper from "../model/sweeper.js";
 import type * as model_turnContext from "../model/turnContext.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
@@ -56,6 +57,7 @@ import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
+import type * as sweeper from "../sweeper.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -103,6 +105,7 @@ declare const fullApi: ApiFromModules<{
   "model/schedule": typeof model_schedule;
   "model/skills": typeof model_skills;
   "model/stars": typeof model_stars;
+  "model/sweeper": typeof model_sweeper;
   "model/turnContext": typeof model_turnContext;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
@@ -111,6 +114,7 @@ declare const fullApi: ApiFromModules<{
   rateLimits: typeof rateLimits;
   skills: typeof skills;
   stars: typeof stars;
+  sweeper: typeof sweeper;
   users: typeof users;
   validators: typeof validators;
 }>;
