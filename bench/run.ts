@@ -1,8 +1,8 @@
 // `npm run bench`: what each operation costs as a user's history grows (10, 1,000, 10,000
 // of each history document), what each daily job costs per user as the active set grows,
-// and which everyday live queries each write re-runs (invalidation.ts). Writes
-// bench/results.md and bench/results.json; exits non-zero when a claim fails (report.ts,
-// invalidation.ts). Not part of `npm test`: tests/bench-smoke.test.ts covers the harness and
+// which everyday live queries each write re-runs (invalidation.ts), and how a streamed reply
+// arrives (streaming.ts). Writes bench/results.md and bench/results.json; exits non-zero
+// when a claim fails (report.ts, invalidation.ts, streaming.ts). Not part of `npm test`: tests/bench-smoke.test.ts covers the harness and
 // the invalidation claim.
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, platform, release } from "node:os";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../demo/backend";
 import { judgeInvalidation, measureInvalidation, renderInvalidation } from "./invalidation";
 import { judge, renderMarkdown, type Machine, type Row } from "./report";
+import { judgeStreaming, measureStreaming, renderStreaming } from "./streaming";
 import { ACTIVE_SIZES, ACTIVE_STARS_FOR_HISTORY, HISTORY_FOR_ACTIVE, HISTORY_SIZES, runBench } from "./suite";
 import { createWorld } from "./world";
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   const world = await createWorld(INVALIDATION_WORLD);
   const invalidation = await measureInvalidation(world, log).finally(() => world.close());
   const invalidationVerdicts = judgeInvalidation(invalidation);
+  log("streaming replies (real time: the loopback server paces the stream)");
+  const streaming = await measureStreaming(log);
+  const streamingVerdicts = judgeStreaming(streaming);
   const info = machine();
   const costs = renderMarkdown({
     machine: info,
@@ -60,6 +64,10 @@ async function main(): Promise<void> {
     "",
     renderInvalidation(invalidation, invalidationVerdicts),
     "",
+    "## Streaming replies",
+    "",
+    renderStreaming(streaming, streamingVerdicts),
+    "",
   ].join("\n");
   writeFileSync(join(REPO_ROOT, "bench", "results.md"), markdown);
   writeFileSync(
@@ -73,15 +81,17 @@ async function main(): Promise<void> {
         verdicts,
         notes,
         invalidation: { rows: invalidation, verdicts: invalidationVerdicts },
+        streaming: { rows: streaming, verdicts: streamingVerdicts },
       },
       null,
       2,
     )}\n`,
   );
-  const failed = [...verdicts, ...invalidationVerdicts].filter((v) => !v.ok);
+  const failed = [...verdicts, ...invalidationVerdicts, ...streamingVerdicts].filter((v) => !v.ok);
   log("");
   for (const v of verdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.operation} (${v.axis}): ${v.detail}`);
   for (const v of invalidationVerdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.operation} (live queries): ${v.detail}`);
+  for (const v of streamingVerdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.claim} (streaming): ${v.detail}`);
   log(`\nwrote bench/results.md and bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (failed.length > 0) {
     log(`${failed.length} claim(s) failed`);

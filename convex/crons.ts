@@ -22,6 +22,9 @@ crons.cron("archive conversations", "13 5 * * *", internal.jobs.archiveConversat
 // Hourly at :37: abandon active conversations idle for 24 h (conversations.ts pages and fans out).
 crons.cron("abandon idle conversations", "37 * * * *", internal.conversations.abandonIdle, {});
 
+// Every 2 minutes: recover attempts whose action died (sweeper.ts; docs/pipeline.md "Nothing stuck").
+crons.interval("sweep stuck attempts", { minutes: 2 }, internal.sweeper.sweepStuck, {});
+
 // Daily at 04:29 UTC: forget svix ids processed more than 30 days ago (users.ts).
 crons.cron("prune webhook events", "29 4 * * *", internal.users.pruneWebhookEvents, {});
 

@@ -25,10 +25,12 @@ import {
   latestOffer,
   releaseOffer as release,
   reserveOffer,
+  scheduleGeneration,
   skipExperiment,
   storeOffer as store,
   vOfferInput,
 } from "./model/experiments";
+import { clearAttempt } from "./model/attempts";
 import { configuredModel } from "./model/modelSettings";
 import { loadOwned } from "./model/userTables";
 import schema from "./schema";
@@ -58,7 +60,7 @@ export const offerToday = userMutation({
       throw appError("MODEL_UNAVAILABLE", "no model is configured to design experiments");
     }
     const offeredDate = await reserveOffer(ctx, ctx.user, journey, now);
-    await ctx.scheduler.runAfter(0, internal.experiments.generate, { journeyId, offeredAt: now, offeredDate, attempt: 1 });
+    await scheduleGeneration(ctx, { journeyId, offeredAt: now, offeredDate }, 1, 0);
     return { offeredDate };
   },
 });
@@ -194,9 +196,12 @@ export const generate = internalAction({
     })();
     if (failure === null) return null;
     if (shouldRetry(failure, args.attempt)) {
-      await ctx.scheduler.runAfter(nextDelayMs(failure, args.attempt), internal.experiments.generate, {
-        ...args,
-        attempt: args.attempt + 1,
+      // Through a mutation, so the next attempt's job is recorded with it (model/attempts.ts).
+      const { attempt, ...offer } = args;
+      await ctx.runMutation(internal.experiments.scheduleAttempt, {
+        ...offer,
+        attempt: attempt + 1,
+        delayMs: nextDelayMs(failure, attempt),
       });
       return null;
     }
@@ -206,10 +211,25 @@ export const generate = internalAction({
   },
 });
 
+/** Schedules (and records) the next attempt of a generation: the action's retry. */
+export const scheduleAttempt = internalMutation({
+  args: { ...vGenerationArgs, delayMs: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { attempt, delayMs, ...offer }) => {
+    await scheduleGeneration(ctx, offer, attempt, delayMs);
+    return null;
+  },
+});
+
+// Storing or releasing ends the generation: its attempts are no longer watched.
 export const storeOffer = internalMutation({
   args: vOfferInput.fields,
   returns: v.union(v.id("experiments"), v.null()),
-  handler: async (ctx, args) => await store(ctx, args, Date.now()),
+  handler: async (ctx, args) => {
+    const experimentId = await store(ctx, args, Date.now());
+    await clearAttempt(ctx, { kind: "experiment", journeyId: args.journeyId, offeredDate: args.offeredDate });
+    return experimentId;
+  },
 });
 
 export const releaseOffer = internalMutation({
@@ -217,6 +237,7 @@ export const releaseOffer = internalMutation({
   returns: v.null(),
   handler: async (ctx, { journeyId, offeredDate }) => {
     await release(ctx, journeyId, offeredDate);
+    await clearAttempt(ctx, { kind: "experiment", journeyId, offeredDate });
     return null;
   },
 });

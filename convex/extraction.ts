@@ -1,18 +1,29 @@
 // The extraction pipeline (docs/pipeline.md): for one user message, TARS's reply and what
 // the message reveals (stars, reinforcements, connections, skill evidence, growth signals),
 // from ONE structured model call. Shape: one internal query loads the bounded context, the
-// action calls the model and sanitizes the untrusted answer, one internal mutation applies
-// it idempotently (or records the failure and schedules the next attempt).
+// action calls the model (streaming: the reply so far is written, throttled, as it arrives)
+// and sanitizes the untrusted answer, one internal mutation applies it idempotently (or
+// records the failure and schedules the next attempt).
 import { v } from "convex/values";
 import { normalizeLabel } from "../src/domain";
-import { callStructured } from "../src/llm/client";
+import { callStructured, type StructuredResult } from "../src/llm/client";
 import { buildTurnMessages } from "../src/llm/prompts";
 import { normalizeSkillName, sanitizeTurn, type SanitizeContext } from "../src/llm/sanitize";
-import { TURN_SCHEMA, TURN_SCHEMA_NAME } from "../src/llm/schemas";
+import type { ModelSettings } from "../src/llm/settings";
+import { TURN_SCHEMA, TURN_SCHEMA_NAME, type RawTurnOutput } from "../src/llm/schemas";
+import { callStreaming } from "../src/llm/stream";
+import { throttledWriter } from "../src/llm/throttle";
 import { internal } from "./_generated/api";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
-import { NO_MODEL_REASON, finishAttempt as finish, vAttemptOutcome, type AttemptOutcome } from "./model/extraction";
-import { configuredModel } from "./model/modelSettings";
+import type { Id } from "./_generated/dataModel";
+import { internalAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
+import {
+  NO_MODEL_REASON,
+  finishAttempt as finish,
+  streamReply as writeStreamedReply,
+  vAttemptOutcome,
+  type AttemptOutcome,
+} from "./model/extraction";
+import { configuredModel, streamingEnabled } from "./model/modelSettings";
 import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
@@ -35,7 +46,7 @@ export const run = internalAction({
   handler: async (ctx, { messageId, attempt }): Promise<null> => {
     const context: TurnContext | null = await ctx.runQuery(internal.extraction.turnContext, { messageId, attempt });
     if (context === null) return null;
-    const outcome = await attemptTurn(context);
+    const outcome = await attemptTurn(ctx, context, { messageId, attempt });
     try {
       await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome });
     } catch (error) {
@@ -53,18 +64,15 @@ export const run = internalAction({
   },
 });
 
+type Attempt = { messageId: Id<"messages">; attempt: number };
+
 /** The model call and the sanitizer: the answer is untrusted input until sanitizeTurn. */
-async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
+async function attemptTurn(ctx: ActionCtx, context: TurnContext, attempt: Attempt): Promise<AttemptOutcome> {
   // Checked again here: the key may have been removed since the message was sent.
   const config = configuredModel();
   if (config === null) return { kind: "skipped", reason: NO_MODEL_REASON };
   if (context.kind === "skip") return { kind: "failure", failureKind: "final", reason: context.reason };
-  const result = await callStructured({
-    ...config,
-    messages: buildTurnMessages(context.prompt),
-    schema: TURN_SCHEMA,
-    name: TURN_SCHEMA_NAME,
-  });
+  const result = await callTurnModel(ctx, config, context, attempt);
   if (!result.ok) {
     return {
       kind: "failure",
@@ -76,6 +84,44 @@ async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
   }
   return { kind: "reply", turn: sanitizeTurn(result.data, sanitizeContext(context)), usage: result.usage };
 }
+
+/**
+ * The turn's one model call. Streaming (OPENAI_STREAM, default on): the reply's text so far
+ * goes to the throttled writer (at most one write per STREAM_WRITE_INTERVAL_MS, src/llm/
+ * throttle.ts) and lands in the live messages.list; the final text comes with the apply
+ * step. Without streaming: one whole response, as before.
+ */
+async function callTurnModel(
+  ctx: ActionCtx,
+  config: ModelSettings,
+  context: Extract<TurnContext, { kind: "turn" }>,
+  { messageId, attempt }: Attempt,
+): Promise<StructuredResult<RawTurnOutput>> {
+  const request = { ...config, messages: buildTurnMessages(context.prompt), schema: TURN_SCHEMA, name: TURN_SCHEMA_NAME };
+  if (!streamingEnabled()) return await callStructured(request);
+  const writer = throttledWriter(async (text) => {
+    await ctx.runMutation(internal.extraction.streamReply, { messageId, attempt, text });
+  });
+  const result = await callStreaming({ ...request, onReplyText: writer.push });
+  try {
+    await writer.close();
+  } catch (error) {
+    // The text so far is for display only: the apply step writes the final reply whatever
+    // happened to a partial write. Content-free log line.
+    console.error(`streamed reply write failed for ${messageId}: ${error instanceof Error ? error.name : "error"}`);
+  }
+  return result;
+}
+
+/** The reply's text so far, while attempt `attempt` streams (model/extraction.ts streamReply). */
+export const streamReply = internalMutation({
+  args: { ...vRunArgs, text: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { messageId, attempt, text }) => {
+    await writeStreamedReply(ctx, messageId, attempt, text, Date.now());
+    return null;
+  },
+});
 
 /**
  * Only what the model was shown is valid: star ids from the prompt, skills from the prompt.

@@ -20,6 +20,8 @@ import {
   vJourneyStatus,
   vLifeStateSource,
   vMessageRole,
+  vReplyStatus,
+  vAttemptKind,
   vMilestone,
   vMissionAttribute,
   vMissionStatus,
@@ -239,6 +241,11 @@ export default defineSchema({
     extraction: v.optional(vExtraction),
     /** Assistant messages: the user message they answer (idempotency key). */
     replyTo: v.optional(v.id("messages")),
+    /**
+     * Assistant messages: `streaming` while an attempt writes it (content = the text so far),
+     * `final` once applied; absent on replies stored before streaming (final).
+     */
+    replyStatus: v.optional(vReplyStatus),
     extractedStars: v.optional(v.array(v.id("stars"))),
     extractedConnections: v.optional(v.array(v.id("connections"))),
     /** Assistant messages: the call that produced it; user messages: the total over all attempts. */
@@ -479,6 +486,29 @@ export default defineSchema({
     createdAt: v.number(),
     readyAt: v.optional(v.number()),
   }).index("by_user_type_end", ["userId", "type", "lastDate"]),
+
+  // The scheduled function of each live attempt of an action (the turn's model call, the
+  // experiment generator), one row per subject. Written when an attempt is scheduled
+  // (model/attempts.ts); deleted when the work ends, by the stuck-work sweeper and by
+  // account erasure.
+  attemptJobs: defineTable({
+    userId: v.id("users"),
+    kind: vAttemptKind,
+    /** turn: the user message. */
+    messageId: v.optional(v.id("messages")),
+    /** experiment: the generator's args besides the attempt (ids and dates, no text). */
+    journeyId: v.optional(v.id("journeys")),
+    offeredDate: v.optional(v.string()),
+    offeredAt: v.optional(v.number()),
+    attempt: v.number(),
+    jobId: v.id("_scheduled_functions"),
+    /** Past this instant, an attempt whose job is no longer pending or running was lost. */
+    deadlineAt: v.number(),
+  })
+    .index("by_user", ["userId"])
+    .index("by_message", ["messageId"])
+    .index("by_journey_date", ["journeyId", "offeredDate"])
+    .index("by_deadline", ["deadlineAt"]),
 
   // svix ids already processed by the Clerk webhook (replays answer 200 and change nothing).
   // Written by the webhook; deleted 30 days after processing by users.pruneWebhookEvents (daily cron).

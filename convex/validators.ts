@@ -13,6 +13,7 @@ import {
   EVOLUTION_STATES,
   EXPERIMENT_STATUSES,
   EXTRACTION_STATUSES,
+  REPLY_STATUSES,
   GROWTH_DIMENSIONS,
   GROWTH_ENTITY_TYPES,
   GROWTH_SOURCES,
@@ -51,6 +52,9 @@ export const vConversationPhase = literals(...CONVERSATION_PHASES);
 export const vConversationStatus = literals(...CONVERSATION_STATUSES);
 export const vMessageRole = literals(...MESSAGE_ROLES);
 export const vExtractionStatus = literals(...EXTRACTION_STATUSES);
+export const vReplyStatus = literals(...REPLY_STATUSES);
+/** What an action attempt works on (schema attemptJobs): a user message's turn, or an experiment offer. */
+export const vAttemptKind = literals("turn", "experiment");
 export const vJourneyStatus = literals(...JOURNEY_STATUSES);
 export const vTimeframe = literals(...TIMEFRAMES);
 export const vExperimentStatus = literals(...EXPERIMENT_STATUSES);

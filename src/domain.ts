@@ -75,6 +75,10 @@ export const MESSAGE_ROLES = ["user", "assistant"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
 export const EXTRACTION_STATUSES = ["pending", "done", "failed", "skipped"] as const;
+
+/** An assistant message: being written by a streaming attempt, or the final reply. */
+export const REPLY_STATUSES = ["streaming", "final"] as const;
+export type ReplyStatus = (typeof REPLY_STATUSES)[number];
 export type ExtractionStatus = (typeof EXTRACTION_STATUSES)[number];
 
 export const JOURNEY_STATUSES = ["discovery", "plotted", "walking", "paused", "complete"] as const;

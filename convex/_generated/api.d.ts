@@ -32,6 +32,7 @@ import type * as lifeStates from "../lifeStates.js";
 import type * as messages from "../messages.js";
 import type * as migrations from "../migrations.js";
 import type * as missions from "../missions.js";
+import type * as model_attempts from "../model/attempts.js";
 import type * as model_batching from "../model/batching.js";
 import type * as model_characters from "../model/characters.js";
 import type * as model_checkins from "../model/checkins.js";
@@ -57,6 +58,7 @@ import type * as model_retention from "../model/retention.js";
 import type * as model_schedule from "../model/schedule.js";
 import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
+import type * as model_sweeper from "../model/sweeper.js";
 import type * as model_turnContext from "../model/turnContext.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
@@ -68,6 +70,7 @@ import type * as relationships from "../relationships.js";
 import type * as reports from "../reports.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
+import type * as sweeper from "../sweeper.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -99,6 +102,7 @@ declare const fullApi: ApiFromModules<{
   messages: typeof messages;
   migrations: typeof migrations;
   missions: typeof missions;
+  "model/attempts": typeof model_attempts;
   "model/batching": typeof model_batching;
   "model/characters": typeof model_characters;
   "model/checkins": typeof model_checkins;
@@ -124,6 +128,7 @@ declare const fullApi: ApiFromModules<{
   "model/schedule": typeof model_schedule;
   "model/skills": typeof model_skills;
   "model/stars": typeof model_stars;
+  "model/sweeper": typeof model_sweeper;
   "model/turnContext": typeof model_turnContext;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
@@ -135,6 +140,7 @@ declare const fullApi: ApiFromModules<{
   reports: typeof reports;
   skills: typeof skills;
   stars: typeof stars;
+  sweeper: typeof sweeper;
   users: typeof users;
   validators: typeof validators;
 }>;

@@ -121,7 +121,7 @@ export async function storeUserMessage(
     userMessageCount: conversation.userMessageCount + 1,
     lastMessageAt: Math.max(conversation.lastMessageAt, now),
   });
-  if (extraction.status === "pending") await scheduleExtraction(ctx, messageId, 1, 0);
+  if (extraction.status === "pending") await scheduleExtraction(ctx, { _id: messageId, userId: conversation.userId }, 1, 0);
   return messageId;
 }
 

@@ -16,6 +16,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError, invalidTransition } from "../errors";
 import schema from "../schema";
 import { type Same, vDomain, vNorthStar, vStarType } from "../validators";
+import { recordAttempt } from "./attempts";
 import { userText } from "./clientInput";
 import { liveConnectionsOfType } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
@@ -357,4 +358,25 @@ export async function expireExperiment(ctx: MutationCtx, experiment: Doc<"experi
   if (!canTransitionExperiment(experiment.status, "expired", now, experiment.expiresAt)) return false;
   await ctx.db.patch("experiments", experiment._id, { status: "expired", expiredAt: experiment.expiresAt });
   return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Scheduling the generator (every attempt recorded for the stuck-work sweeper, model/attempts.ts)
+
+export type GenerationArgs = { journeyId: Id<"journeys">; offeredAt: number; offeredDate: LocalDate };
+
+/**
+ * Schedules attempt `attempt` of the generator for an offer and records its job, in one
+ * transaction; nothing when the journey is gone. The args are ids and dates, never text.
+ */
+export async function scheduleGeneration(
+  ctx: MutationCtx,
+  args: GenerationArgs,
+  attempt: number,
+  delayMs: number,
+): Promise<void> {
+  const journey = await ctx.db.get("journeys", args.journeyId);
+  if (journey === null) return;
+  const jobId = await ctx.scheduler.runAfter(delayMs, internal.experiments.generate, { ...args, attempt });
+  await recordAttempt(ctx, { kind: "experiment", userId: journey.userId, ...args }, attempt, jobId, Date.now() + delayMs);
 }

@@ -5,13 +5,17 @@
 //
 // The pipeline's state is the user message's `extraction` field:
 //   pending (attempts = failed attempts so far) → done | failed | skipped
-// and a reply exists iff the status is done (messages.by_reply_to is the second guard).
+// and a final reply exists iff the status is done (messages.by_reply_to is the second
+// guard). While an attempt streams, its reply so far is an assistant message with
+// replyStatus "streaming" (streamReply); applying makes it final, a failure withdraws it.
+// Every scheduled attempt is recorded (model/attempts.ts) until the status leaves pending.
 import { ConvexError, v, type Infer } from "convex/values";
 import { normalizeLabel } from "../../src/domain";
 import type { TokenUsage } from "../../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { LIMITS, type DropLog, type SanitizedTurn, type StarEndpoint } from "../../src/llm/sanitize";
 import { rementionSignal } from "../../src/mechanics/stars";
+import { TEXT_BOUNDS, truncateText } from "../../src/text";
 import { MINUTE } from "../../src/time";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
@@ -29,6 +33,7 @@ import {
   type Same,
   type ExtractionCounts,
 } from "../validators";
+import { clearAttempt, recordAttempt } from "./attempts";
 import { budgetSpent } from "./batching";
 import { recordInferredEmotion } from "./checkins";
 import { upsertConnection } from "./connections";
@@ -54,14 +59,19 @@ export function initialExtraction(now: number): Extraction {
   return { status: "pending", attempts: 0, updatedAt: now };
 }
 
-/** Schedules attempt `attempt` of a message's extraction; the args are ids, never text. */
+/**
+ * Schedules attempt `attempt` of a message's extraction (the args are ids, never text) and
+ * records its job for the stuck-work sweeper, in the same transaction.
+ */
 export async function scheduleExtraction(
   ctx: MutationCtx,
-  messageId: Id<"messages">,
+  message: Pick<Doc<"messages">, "_id" | "userId">,
   attempt: number,
   delayMs: number,
 ): Promise<void> {
-  await ctx.scheduler.runAfter(delayMs, internal.extraction.run, { messageId, attempt });
+  const messageId = message._id;
+  const jobId = await ctx.scheduler.runAfter(delayMs, internal.extraction.run, { messageId, attempt });
+  await recordAttempt(ctx, { kind: "turn", userId: message.userId, messageId }, attempt, jobId, Date.now() + delayMs);
 }
 
 /**
@@ -95,7 +105,7 @@ export function assertRetryable(message: Doc<"messages">, now: number): void {
 export async function resetForRetry(ctx: MutationCtx, message: Doc<"messages">, now: number): Promise<void> {
   assertRetryable(message, now);
   await ctx.db.patch("messages", message._id, { extraction: { status: "pending", attempts: 0, updatedAt: now } });
-  await scheduleExtraction(ctx, message._id, 1, 0);
+  await scheduleExtraction(ctx, message, 1, 0);
 }
 
 /** Whether attempt `attempt` may run now: pending, and no attempt ≥ this one recorded yet. */
@@ -182,11 +192,11 @@ export async function finishAttempt(
   const message = await ctx.db.get("messages", messageId);
   if (message === null || message.role !== "user" || message.extraction?.status !== "pending") return;
   if (outcome.kind === "reply") {
-    const replied = await ctx.db
-      .query("messages")
-      .withIndex("by_reply_to", (q) => q.eq("replyTo", messageId))
-      .first();
-    if (replied === null) await applyReply(ctx, message, attempt, outcome.turn, outcome.usage, now);
+    const replied = await replyOf(ctx, messageId);
+    // A streamed reply so far is this turn's own; a final one means it was answered.
+    if (replied === null || replied.replyStatus === "streaming") {
+      await applyReply(ctx, message, attempt, outcome.turn, outcome.usage, now, replied);
+    }
     return;
   }
   if (!isCurrentAttempt(message, attempt)) return;
@@ -202,11 +212,67 @@ export async function finishAttempt(
     { status: retry ? "pending" : "failed", reason: failure.reason, attempts: attempt, updatedAt: now },
     outcome.usage,
   );
-  if (retry) await scheduleExtraction(ctx, messageId, attempt + 1, nextDelayMs(failure, attempt, backoffRandom()));
+  if (retry) await scheduleExtraction(ctx, message, attempt + 1, nextDelayMs(failure, attempt, backoffRandom()));
 }
 
+/**
+ * Every status change of a user message goes through here. Any status but done withdraws a
+ * streamed reply so far (a retry streams its own from the start; a failed message shows no
+ * half reply), and leaving pending ends the watch on its attempts.
+ */
 async function setStatus(ctx: MutationCtx, message: Doc<"messages">, extraction: Extraction, usage?: TokenUsage) {
   await ctx.db.patch("messages", message._id, { extraction, tokenUsage: addUsage(message.tokenUsage, usage) });
+  if (extraction.status !== "done") await withdrawStreamedReply(ctx, message._id);
+  if (extraction.status !== "pending") await clearAttempt(ctx, { kind: "turn", messageId: message._id });
+}
+
+/** The assistant message that answers `messageId`, streaming or final (at most one). */
+export async function replyOf(ctx: MutationCtx, messageId: Id<"messages">): Promise<Doc<"messages"> | null> {
+  return await ctx.db
+    .query("messages")
+    .withIndex("by_reply_to", (q) => q.eq("replyTo", messageId))
+    .first();
+}
+
+async function withdrawStreamedReply(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  const reply = await replyOf(ctx, messageId);
+  if (reply?.replyStatus === "streaming") await ctx.db.delete("messages", reply._id);
+}
+
+// ---------------------------------------------------------------------------------------
+// Streaming: the reply so far (written by the action's throttled writer, src/llm/throttle.ts)
+
+/**
+ * Writes the reply's text so far while attempt `attempt` streams: the first write inserts
+ * the assistant message (replyStatus "streaming", replyTo = the user message), later ones
+ * replace its content (the whole text: docs/pipeline.md "Streaming" says why not deltas).
+ * Only the current attempt of a pending message writes, and never over a final reply, so a
+ * late write of a lost or replayed run changes nothing. The text is cut to the reply bound.
+ */
+export async function streamReply(
+  ctx: MutationCtx,
+  messageId: Id<"messages">,
+  attempt: number,
+  text: string,
+  now: number,
+): Promise<void> {
+  const message = await ctx.db.get("messages", messageId);
+  if (!isCurrentAttempt(message, attempt)) return;
+  const content = truncateText(text, TEXT_BOUNDS.reply);
+  const reply = await replyOf(ctx, messageId);
+  if (reply === null) {
+    await ctx.db.insert("messages", {
+      userId: message.userId,
+      conversationId: message.conversationId,
+      role: "assistant",
+      content,
+      createdAt: now,
+      replyTo: messageId,
+      replyStatus: "streaming",
+    });
+  } else if (reply.replyStatus === "streaming" && reply.content !== content) {
+    await ctx.db.patch("messages", reply._id, { content });
+  }
 }
 
 /** The user message's tokenUsage is the total billed over all its attempts. */
@@ -285,6 +351,7 @@ async function applyReply(
   turn: CleanTurn,
   usage: TokenUsage,
   now: number,
+  streamed: Doc<"messages"> | null,
 ): Promise<void> {
   const user = await ctx.db.get("users", message.userId);
   const conversation = await ctx.db.get("conversations", message.conversationId);
@@ -304,17 +371,25 @@ async function applyReply(
   if (emotion) await guarded(scope, "emotion", async () => void (await recordInferredEmotion(ctx, user, message, emotion, now)));
 
   const { log } = scope;
-  await ctx.db.insert("messages", {
-    userId: user._id,
-    conversationId: conversation._id,
-    role: "assistant",
+  const final = {
     content: turn.reply,
-    createdAt: now,
-    replyTo: message._id,
+    replyStatus: "final" as const,
     extractedStars: [...log.starIds],
     extractedConnections: [...log.connectionIds],
     tokenUsage: usage,
-  });
+  };
+  // The streamed message becomes the reply (it keeps its place in the conversation).
+  if (streamed !== null) await ctx.db.patch("messages", streamed._id, final);
+  else {
+    await ctx.db.insert("messages", {
+      userId: user._id,
+      conversationId: conversation._id,
+      role: "assistant",
+      createdAt: now,
+      replyTo: message._id,
+      ...final,
+    });
+  }
   await ctx.db.patch("conversations", conversation._id, {
     messageCount: conversation.messageCount + 1,
     lastMessageAt: Math.max(conversation.lastMessageAt, now),

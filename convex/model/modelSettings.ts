@@ -1,12 +1,17 @@
 // The one reader of the model settings in the deployment's environment: the extraction
 // pipeline and the experiment generator both call configuredModel(), so both honour
 // OPENAI_API_KEY, OPENAI_MODEL, OPENAI_BASE_URL and OPENAI_TIMEOUT_MS (src/llm/settings.ts).
-import { modelSettings, pinnedBackoffJitter, type ModelSettings } from "../../src/llm/settings";
+import { modelSettings, pinnedBackoffJitter, streamReplies, type ModelSettings } from "../../src/llm/settings";
 import { env } from "../_generated/server";
 
 /** The model settings, or null when OPENAI_API_KEY is unset. */
 export function configuredModel(): ModelSettings | null {
   return modelSettings(env);
+}
+
+/** OPENAI_STREAM: whether the turn's call streams (on unless set to false). */
+export function streamingEnabled(): boolean {
+  return streamReplies(env);
 }
 
 /**

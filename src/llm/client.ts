@@ -39,13 +39,7 @@ export async function callStructured<T>(args: CallStructuredArgs<T>): Promise<St
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), args.timeoutMs);
   try {
-    const client = new OpenAI({
-      apiKey: args.apiKey,
-      // null, not undefined: undefined would make the SDK read OPENAI_BASE_URL itself.
-      baseURL: args.baseURL ?? null,
-      timeout: args.timeoutMs,
-      maxRetries: 0, // the Convex scheduler retries (failures.ts), with durable backoff
-    });
+    const client = openAIClient(args);
     const completion = await client.chat.completions.create(
       {
         model: args.model,
@@ -64,12 +58,31 @@ export async function callStructured<T>(args: CallStructuredArgs<T>): Promise<St
   }
 }
 
+/** The SDK client of one call: no SDK retries, the call's deadline for the headers. */
+export function openAIClient(args: Pick<CallStructuredArgs<unknown>, "apiKey" | "baseURL" | "timeoutMs">): OpenAI {
+  return new OpenAI({
+    apiKey: args.apiKey,
+    // null, not undefined: undefined would make the SDK read OPENAI_BASE_URL itself.
+    baseURL: args.baseURL ?? null,
+    timeout: args.timeoutMs,
+    maxRetries: 0, // the Convex scheduler retries (failures.ts), with durable backoff
+  });
+}
+
 function readCompletion<T>(completion: ChatCompletion, schema: StructuredSchema<T>): StructuredResult<T> {
-  const usage = readUsage(completion);
+  const usage = readUsage(completion.usage);
   const choice = completion.choices?.[0];
   if (!choice) return failed({ kind: "retryable", reason: "malformed: no choices" }, usage);
   const { refusal, content } = choice.message ?? {};
-  const finishReason = choice.finish_reason;
+  return readAnswer({ content, refusal, finishReason: choice.finish_reason }, schema, usage);
+}
+
+/** A finished answer, whole or assembled from a stream: what it says, and how it ended. */
+export type Answer = { content?: string | null; refusal?: string | null; finishReason?: string | null };
+
+/** The one reading of an answer (streamed or not): the same failures for the same endings. */
+export function readAnswer<T>(answer: Answer, schema: StructuredSchema<T>, usage: TokenUsage): StructuredResult<T> {
+  const { refusal, content, finishReason } = answer;
   if (refusal || finishReason === "length" || finishReason === "content_filter") {
     return failed(classifyFailure({ finishReason, refusal }), usage);
   }
@@ -92,14 +105,14 @@ function parseJson(content: string): { ok: true; value: unknown } | { ok: false 
 }
 
 /** Compatible providers may omit usage or fields of it: count what is there. */
-function readUsage(completion: ChatCompletion): TokenUsage {
+export function readUsage(usage: ChatCompletion["usage"] | null | undefined): TokenUsage {
   const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0);
-  const promptTokens = count(completion.usage?.prompt_tokens);
-  const completionTokens = count(completion.usage?.completion_tokens);
-  const total = count(completion.usage?.total_tokens);
+  const promptTokens = count(usage?.prompt_tokens);
+  const completionTokens = count(usage?.completion_tokens);
+  const total = count(usage?.total_tokens);
   return { promptTokens, completionTokens, totalTokens: total || promptTokens + completionTokens };
 }
 
-function failed<T>(failure: Failure, usage?: TokenUsage): StructuredResult<T> {
+export function failed<T>(failure: Failure, usage?: TokenUsage): StructuredResult<T> {
   return { ok: false, ...failure, ...(usage ? { usage } : {}) };
 }

@@ -46,3 +46,12 @@ export function pinnedBackoffJitter(env: Environment): number | null {
   const pinned = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
   return Number.isFinite(pinned) && pinned >= 0 && pinned <= 1 ? pinned : null;
 }
+
+/**
+ * OPENAI_STREAM: whether the turn's model call streams (docs/pipeline.md "Streaming").
+ * On unless "false", "0", "off" or "no"; off serves a provider that cannot stream, with one
+ * whole response (the reply then appears at once, as before streaming).
+ */
+export function streamReplies(env: Environment): boolean {
+  return !["false", "0", "off", "no"].includes(env.OPENAI_STREAM?.trim().toLowerCase() ?? "");
+}

@@ -44,6 +44,8 @@ type Refs = {
   starA: Id<"stars">;
   starB: Id<"stars">;
   skillId: Id<"skills">;
+  /** A canceled scheduled function: what an attempt row points at. */
+  jobId: Id<"_scheduled_functions">;
 };
 type Row<T extends UserOwnedTable> = WithoutSystemFields<Doc<T>>;
 type RowBuilders = { [T in UserOwnedTable]: (userId: Id<"users">, refs: Refs, i: number) => Row<T> };
@@ -261,6 +263,16 @@ const ROWS: RowBuilders = {
     narrativeAttempts: 1,
     createdAt: T0 + i,
   }),
+  attemptJobs: (userId, refs, i) => ({
+    userId,
+    kind: "experiment",
+    journeyId: refs.journeyId,
+    offeredDate: `2025-02-${String((i % 28) + 1).padStart(2, "0")}`,
+    offeredAt: T0 + i,
+    attempt: 1,
+    jobId: refs.jobId,
+    deadlineAt: T0 + i,
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;
@@ -309,7 +321,10 @@ async function seedUser(t: Backend, userId: Id<"users">, plan: Plan, skillId: Id
     ),
   );
   const base = await t.run(async (ctx) => {
-    const partial = { skillId } as Refs;
+    // Canceled at once: the row only needs a real scheduled function id.
+    const jobId = await ctx.scheduler.runAfter(DAY, internal.skills.seed, {});
+    await ctx.scheduler.cancel(jobId);
+    const partial = { skillId, jobId } as Refs;
     const conversationId = await insertRow(ctx, "conversations", userId, partial, 0);
     const journeyId = await insertRow(ctx, "journeys", userId, partial, 0);
     const starA = await insertRow(ctx, "stars", userId, partial, 0);
@@ -317,7 +332,7 @@ async function seedUser(t: Backend, userId: Id<"users">, plan: Plan, skillId: Id
     const rateLimits = await Promise.all(
       USER_RATE_LIMIT_NAMES.map((name) => ctx.db.insert("rateLimits", { name, key: userId, value: 3, ts: T0 })),
     );
-    return { refs: { conversationId, journeyId, starA, starB, skillId }, rateLimits };
+    return { refs: { conversationId, journeyId, starA, starB, skillId, jobId }, rateLimits };
   });
   const seeded = { ...existing } as unknown as Seeded;
   seeded.conversations.push(base.refs.conversationId);

@@ -1,6 +1,9 @@
 // A real HTTP server on loopback that speaks the OpenAI chat completions protocol, scripted
 // per test, so the real `openai` SDK (fetch, status handling, timeouts) is exercised end to
-// end. Test files can run it directly: under vitest's edge-runtime environment, `node:`
+// end. A request with `stream: true` gets the same scripted answer as server-sent events in
+// OpenAI's wire format (`data: {chat.completion.chunk}` frames, a usage chunk when
+// `stream_options.include_usage` asks for it, then `data: [DONE]`), paced and broken as the
+// streaming options below say. Test files can run it directly: under vitest's edge-runtime environment, `node:`
 // built-ins still come from Node (checked: createServer + listen + fetch work in a test).
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -14,6 +17,17 @@ type Timing = {
   /** Send the headers at once, then wait this long before the body. */
   bodyDelayMs?: number;
   usage?: ScriptedUsage;
+  // Streaming only (a request with `stream: true`):
+  /** Content characters per chunk (default 16); `chunks` scripts set their own. */
+  chunkChars?: number;
+  /** Wait between chunks (default 0). */
+  chunkDelayMs?: number;
+  /** Destroy the connection after this many content characters (a stream cut mid-reply). */
+  cutAfterChars?: number;
+  /** Stop sending after this many content characters and hold the connection open. */
+  stallAfterChars?: number;
+  /** Called with the time each content chunk is written (the bench's pacing record). */
+  onChunk?: (index: number, at: number) => void;
 };
 
 /** One scripted answer: the next request gets the next one. */
@@ -25,6 +39,7 @@ export type ScriptedResponse = Timing &
     | { refusal: string }
     | { finishReason: "length" | "content_filter" | "stop"; content?: string | null }
     | { delayMs: number } // only a delay: answers `{}` as content, usually too late
+    | { chunks: string[] } // content in exactly these pieces (streamed one a chunk; joined otherwise)
   );
 
 export type RecordedRequest = {
@@ -81,6 +96,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     const model = readModel(body);
     if ("status" in script) return send(res, script.status, script.body ?? errorBody(script.status), script.headers);
     const completion = completionFor(script, `chatcmpl-test-${nextId++}`, model);
+    if (isStreamRequest(body)) return await streamCompletion(res, script, completion, wantsUsage(body), () => hungUp);
     if (!script.bodyDelayMs) return send(res, 200, completion);
     res.writeHead(200, { "content-type": "application/json" });
     res.flushHeaders();
@@ -119,6 +135,7 @@ function completionFor(script: ScriptedResponse, id: string, model: string) {
   let finishReason = "stop";
   if ("json" in script) content = JSON.stringify(script.json);
   else if ("raw" in script) content = script.raw;
+  else if ("chunks" in script) content = script.chunks.join("");
   else if ("refusal" in script) {
     content = null;
     refusal = script.refusal;
@@ -135,6 +152,82 @@ function completionFor(script: ScriptedResponse, id: string, model: string) {
     usage: script.usage ?? DEFAULT_USAGE,
     system_fingerprint: "fp_test",
   };
+}
+
+type Completion = ReturnType<typeof completionFor>;
+
+function isStreamRequest(body: unknown): boolean {
+  return typeof body === "object" && body !== null && "stream" in body && body.stream === true;
+}
+
+function wantsUsage(body: unknown): boolean {
+  const options = (body as { stream_options?: { include_usage?: unknown } }).stream_options;
+  return options?.include_usage === true;
+}
+
+/** The content of a scripted answer in the pieces a stream sends. */
+function contentChunks(script: ScriptedResponse, content: string | null): string[] {
+  if ("chunks" in script) return script.chunks;
+  if (content === null || content.length === 0) return [];
+  const size = Math.max(1, script.chunkChars ?? 16);
+  const pieces: string[] = [];
+  for (let i = 0; i < content.length; i += size) pieces.push(content.slice(i, i + size));
+  return pieces;
+}
+
+/**
+ * The completion as OpenAI streams it: a first chunk with the role, the content (or the
+ * refusal) in pieces, a chunk with the finish_reason, the usage chunk (empty choices) when
+ * asked for, then `[DONE]`. cutAfterChars / stallAfterChars break it after that much content.
+ */
+async function streamCompletion(
+  res: ServerResponse,
+  script: ScriptedResponse,
+  completion: Completion,
+  includeUsage: boolean,
+  hungUp: () => boolean,
+): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": "req_test" });
+  res.flushHeaders();
+  if (script.bodyDelayMs) await sleepUnlessClosed(script.bodyDelayMs, res);
+  const { message, finish_reason: finishReason } = completion.choices[0];
+  const frame = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({
+      id: completion.id,
+      object: "chat.completion.chunk",
+      created: completion.created,
+      model: completion.model,
+      system_fingerprint: completion.system_fingerprint,
+      choices,
+      ...extra,
+    })}\n\n`;
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => frame([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+  const write = (text: string) => {
+    if (!hungUp()) res.write(text);
+  };
+  write(delta({ role: "assistant", content: "", refusal: null }));
+  const refusal = message.refusal;
+  const pieces = refusal !== null ? contentChunks(script, refusal) : contentChunks(script, message.content);
+  let sent = 0;
+  for (const [index, piece] of pieces.entries()) {
+    if (hungUp()) return;
+    if (script.cutAfterChars !== undefined && sent >= script.cutAfterChars) {
+      res.destroy(); // the connection drops mid-stream, no [DONE]
+      return;
+    }
+    if (script.stallAfterChars !== undefined && sent >= script.stallAfterChars) {
+      await sleepUnlessClosed(10 * 60_000, res); // until the client gives up
+      return;
+    }
+    if (index > 0 && script.chunkDelayMs) await sleepUnlessClosed(script.chunkDelayMs, res);
+    write(delta(refusal !== null ? { refusal: piece } : { content: piece }));
+    script.onChunk?.(index, performance.now());
+    sent += piece.length;
+  }
+  write(delta({}, finishReason));
+  if (includeUsage) write(frame([], { usage: completion.usage }));
+  write("data: [DONE]\n\n");
+  if (!hungUp()) res.end();
 }
 
 function defaultContentFor(finishReason: string): string | null {

@@ -105,12 +105,16 @@ function Conversation({ conversationId }: { conversationId: Id<"conversations"> 
 /**
  * The coach's reply. It re-renders whenever the message document changes (it comes from a
  * live paginated query), so a reply whose `content` grows while it is written shows as it
- * streams with no extra code: render `content` as it is now.
+ * streams with no extra code: render `content` as it is now. `replyStatus` is "streaming"
+ * until the reply is final (a failed attempt withdraws a streaming reply; a retry writes
+ * its own from the start).
  */
 function AssistantMessage({ message }: { message: MessageView }) {
+  const streaming = message.replyStatus === "streaming";
   return (
-    <li className="message assistant">
+    <li className="message assistant" aria-busy={streaming}>
       <p>{message.content}</p>
+      {streaming && <p className="hint">TARS is writing…</p>}
     </li>
   );
 }
