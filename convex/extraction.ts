@@ -5,15 +5,21 @@
 // it idempotently (or records the failure and schedules the next attempt).
 import { v } from "convex/values";
 import { normalizeLabel } from "../src/domain";
-import { callStructured } from "../src/llm/client";
 import { buildTurnMessages } from "../src/llm/prompts";
 import { normalizeSkillName, sanitizeTurn, type SanitizeContext } from "../src/llm/sanitize";
 import { TURN_SCHEMA, TURN_SCHEMA_NAME } from "../src/llm/schemas";
 import { internal } from "./_generated/api";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
-import { NO_MODEL_REASON, finishAttempt as finish, vAttemptOutcome, type AttemptOutcome } from "./model/extraction";
+import { type ActionCtx, internalAction, internalMutation, internalQuery } from "./_generated/server";
+import {
+  BUDGET_EXCEEDED_REASON,
+  NO_MODEL_REASON,
+  finishAttempt as finish,
+  vAttemptOutcome,
+  type AttemptOutcome,
+} from "./model/extraction";
 import { configuredModel } from "./model/modelSettings";
 import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
+import { callModelWithBudget } from "./model/usage";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
 
@@ -35,7 +41,7 @@ export const run = internalAction({
   handler: async (ctx, { messageId, attempt }): Promise<null> => {
     const context: TurnContext | null = await ctx.runQuery(internal.extraction.turnContext, { messageId, attempt });
     if (context === null) return null;
-    const outcome = await attemptTurn(context);
+    const outcome = await attemptTurn(ctx, context);
     try {
       await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome });
     } catch (error) {
@@ -53,18 +59,27 @@ export const run = internalAction({
   },
 });
 
-/** The model call and the sanitizer: the answer is untrusted input until sanitizeTurn. */
-async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
+/**
+ * The model call (through the budget: model/usage.ts) and the sanitizer: the answer is
+ * untrusted input until sanitizeTurn. A turn refused by the budget (calls in flight used
+ * it up since messages.send checked) fails for good with "budget exceeded": the user may
+ * retry once the budget allows (messages.retry answers BUDGET_EXCEEDED until then).
+ */
+async function attemptTurn(ctx: ActionCtx, context: TurnContext): Promise<AttemptOutcome> {
   // Checked again here: the key may have been removed since the message was sent.
   const config = configuredModel();
   if (config === null) return { kind: "skipped", reason: NO_MODEL_REASON };
   if (context.kind === "skip") return { kind: "failure", failureKind: "final", reason: context.reason };
-  const result = await callStructured({
-    ...config,
-    messages: buildTurnMessages(context.prompt),
-    schema: TURN_SCHEMA,
-    name: TURN_SCHEMA_NAME,
-  });
+  const call = await callModelWithBudget(
+    ctx,
+    { userId: context.userId, purpose: "chat" },
+    { messages: buildTurnMessages(context.prompt), schema: TURN_SCHEMA, name: TURN_SCHEMA_NAME },
+    config,
+  );
+  if (call.status === "noModel") return { kind: "skipped", reason: NO_MODEL_REASON };
+  if (call.status === "noAccount") return { kind: "failure", failureKind: "final", reason: "account deletion pending" };
+  if (call.status === "overBudget") return { kind: "failure", failureKind: "final", reason: BUDGET_EXCEEDED_REASON };
+  const result = call.result;
   if (!result.ok) {
     return {
       kind: "failure",

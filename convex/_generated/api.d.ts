@@ -48,6 +48,8 @@ import type * as model_schedule from "../model/schedule.js";
 import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
 import type * as model_turnContext from "../model/turnContext.js";
+import type * as model_turns from "../model/turns.js";
+import type * as model_usage from "../model/usage.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
 import type * as privacy from "../privacy.js";
@@ -55,6 +57,7 @@ import type * as progress from "../progress.js";
 import type * as rateLimits from "../rateLimits.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
+import type * as usage from "../usage.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -102,6 +105,8 @@ declare const fullApi: ApiFromModules<{
   "model/skills": typeof model_skills;
   "model/stars": typeof model_stars;
   "model/turnContext": typeof model_turnContext;
+  "model/turns": typeof model_turns;
+  "model/usage": typeof model_usage;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
   privacy: typeof privacy;
@@ -109,6 +114,7 @@ declare const fullApi: ApiFromModules<{
   rateLimits: typeof rateLimits;
   skills: typeof skills;
   stars: typeof stars;
+  usage: typeof usage;
   users: typeof users;
   validators: typeof validators;
 }>;

@@ -39,6 +39,8 @@ export const USER_TABLES = {
   growthStates: "by_user",
   progressStates: "by_user",
   dailySchedules: "by_user",
+  usageDays: "by_user_date",
+  usageReservations: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];
