@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "CONFLICT",
   "RATE_LIMITED",
   "MODEL_UNAVAILABLE",
+  "BUDGET_EXCEEDED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -6,7 +6,6 @@
 import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { callStructured } from "../src/llm/client";
 import { nextDelayMs, shouldRetry, type Failure } from "../src/llm/failures";
 import { buildExperimentMessages } from "../src/llm/prompts";
 import { sanitizeExperiment } from "../src/llm/sanitize";
@@ -32,6 +31,7 @@ import {
 } from "./model/experiments";
 import { clearAttempt } from "./model/attempts";
 import { configuredModel } from "./model/modelSettings";
+import { assertWithinBudget, callModelWithBudget } from "./model/usage";
 import { loadOwned } from "./model/userTables";
 import schema from "./schema";
 import { mapperOf } from "./validators";
@@ -48,7 +48,8 @@ export const toExperimentView = mapperOf(vExperimentView);
  * Asks for today's experiment on a walking journey. The date is reserved in this
  * transaction (a second call the same local date: CONFLICT) and the generator is
  * scheduled; the offer appears in `today` when it is stored. Without a model configured:
- * MODEL_UNAVAILABLE, and nothing is reserved or scheduled.
+ * MODEL_UNAVAILABLE; over the token budget: BUDGET_EXCEEDED (with retryAfterMs); in both
+ * cases nothing is reserved or scheduled.
  */
 export const offerToday = userMutation({
   args: { journeyId: v.id("journeys") },
@@ -59,6 +60,7 @@ export const offerToday = userMutation({
     if (configuredModel() === null) {
       throw appError("MODEL_UNAVAILABLE", "no model is configured to design experiments");
     }
+    await assertWithinBudget(ctx, ctx.user, now);
     const offeredDate = await reserveOffer(ctx, ctx.user, journey, now);
     await scheduleGeneration(ctx, { journeyId, offeredAt: now, offeredDate }, 1, 0);
     return { offeredDate };
@@ -152,7 +154,10 @@ export const generationContext = internalQuery({
  * conversation pipeline). Retryable failures, and answers the sanitizer rejects (a fresh
  * sample may do better), are retried through the scheduler with backoff, MAX_ATTEMPTS in
  * all; a final failure gives the reserved date back. The answer is untrusted: the sanitizer
- * keeps only star ids from the prompt, and storeOffer checks them again.
+ * keeps only star ids from the prompt, and storeOffer checks them again. The call goes
+ * through the budget (model/usage.ts): refused there, the same attempt is deferred by the
+ * budget's retryAfterMs if it can still run before the offered date ends, else the date is
+ * given back.
  */
 export const generate = internalAction({
   args: vGenerationArgs,
@@ -172,15 +177,21 @@ export const generate = internalAction({
     // Nothing to generate (see generationContext); a journey paused meanwhile gets its date
     // back (releaseOffer changes nothing when the offer is stored or the date moved on).
     if (context === null) return await release();
-    const config = configuredModel();
-    const failure = await (async (): Promise<Failure | null> => {
-      if (config === null) return { kind: "final", reason: "model unavailable" };
-      const result = await callStructured({
-        ...config,
-        messages: buildExperimentMessages(context.prompt),
-        schema: EXPERIMENT_SCHEMA,
-        name: EXPERIMENT_SCHEMA_NAME,
-      });
+    const failure = await (async (): Promise<Failure | "deferred" | null> => {
+      const call = await callModelWithBudget(
+        ctx,
+        { userId: context.userId, purpose: "experiment" },
+        { messages: buildExperimentMessages(context.prompt), schema: EXPERIMENT_SCHEMA, name: EXPERIMENT_SCHEMA_NAME },
+        configuredModel(),
+      );
+      if (call.status === "noModel") return { kind: "final", reason: "model unavailable" };
+      if (call.status === "noAccount") return { kind: "final", reason: "account deletion pending" };
+      if (call.status === "overBudget") {
+        if (Date.now() + call.retryAfterMs >= context.offerEndsAt) return { kind: "final", reason: "budget exceeded" };
+        await ctx.scheduler.runAfter(call.retryAfterMs, internal.experiments.generate, args);
+        return "deferred";
+      }
+      const result = call.result;
       if (!result.ok) return result;
       const clean = sanitizeExperiment(result.data, new Set(context.prompt.stars.map((star) => star.id)));
       if (!clean.ok) return { kind: "retryable", reason: `malformed: ${clean.reason}` };
@@ -194,7 +205,7 @@ export const generate = internalAction({
       });
       return null;
     })();
-    if (failure === null) return null;
+    if (failure === null || failure === "deferred") return null;
     if (shouldRetry(failure, args.attempt)) {
       // Through a mutation, so the next attempt's job is recorded with it (model/attempts.ts).
       const { attempt, ...offer } = args;

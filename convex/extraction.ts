@@ -6,17 +6,16 @@
 // records the failure and schedules the next attempt).
 import { v } from "convex/values";
 import { normalizeLabel } from "../src/domain";
-import { callStructured, type StructuredResult } from "../src/llm/client";
 import { buildTurnMessages } from "../src/llm/prompts";
 import { normalizeSkillName, sanitizeTurn, type SanitizeContext } from "../src/llm/sanitize";
 import type { ModelSettings } from "../src/llm/settings";
 import { TURN_SCHEMA, TURN_SCHEMA_NAME, type RawTurnOutput } from "../src/llm/schemas";
-import { callStreaming } from "../src/llm/stream";
 import { throttledWriter } from "../src/llm/throttle";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
 import {
+  BUDGET_EXCEEDED_REASON,
   NO_MODEL_REASON,
   finishAttempt as finish,
   streamReply as writeStreamedReply,
@@ -25,6 +24,7 @@ import {
 } from "./model/extraction";
 import { configuredModel, streamingEnabled } from "./model/modelSettings";
 import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
+import { callModelWithBudget, type BudgetedCall } from "./model/usage";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
 
@@ -66,13 +66,22 @@ export const run = internalAction({
 
 type Attempt = { messageId: Id<"messages">; attempt: number };
 
-/** The model call and the sanitizer: the answer is untrusted input until sanitizeTurn. */
+/**
+ * The model call (through the budget: model/usage.ts) and the sanitizer: the answer is
+ * untrusted input until sanitizeTurn. A turn refused by the budget (calls in flight used
+ * it up since messages.send checked) fails for good with "budget exceeded": the user may
+ * retry once the budget allows (messages.retry answers BUDGET_EXCEEDED until then).
+ */
 async function attemptTurn(ctx: ActionCtx, context: TurnContext, attempt: Attempt): Promise<AttemptOutcome> {
   // Checked again here: the key may have been removed since the message was sent.
   const config = configuredModel();
   if (config === null) return { kind: "skipped", reason: NO_MODEL_REASON };
   if (context.kind === "skip") return { kind: "failure", failureKind: "final", reason: context.reason };
-  const result = await callTurnModel(ctx, config, context, attempt);
+  const call = await callTurnModel(ctx, config, context, attempt);
+  if (call.status === "noModel") return { kind: "skipped", reason: NO_MODEL_REASON };
+  if (call.status === "noAccount") return { kind: "failure", failureKind: "final", reason: "account deletion pending" };
+  if (call.status === "overBudget") return { kind: "failure", failureKind: "final", reason: BUDGET_EXCEEDED_REASON };
+  const result = call.result;
   if (!result.ok) {
     return {
       kind: "failure",
@@ -96,13 +105,14 @@ async function callTurnModel(
   config: ModelSettings,
   context: Extract<TurnContext, { kind: "turn" }>,
   { messageId, attempt }: Attempt,
-): Promise<StructuredResult<RawTurnOutput>> {
-  const request = { ...config, messages: buildTurnMessages(context.prompt), schema: TURN_SCHEMA, name: TURN_SCHEMA_NAME };
-  if (!streamingEnabled()) return await callStructured(request);
+): Promise<BudgetedCall<RawTurnOutput>> {
+  const caller = { userId: context.userId, purpose: "chat" as const };
+  const request = { messages: buildTurnMessages(context.prompt), schema: TURN_SCHEMA, name: TURN_SCHEMA_NAME };
+  if (!streamingEnabled()) return await callModelWithBudget(ctx, caller, request, config);
   const writer = throttledWriter(async (text) => {
     await ctx.runMutation(internal.extraction.streamReply, { messageId, attempt, text });
   });
-  const result = await callStreaming({ ...request, onReplyText: writer.push });
+  const call = await callModelWithBudget(ctx, caller, request, config, { onReplyText: writer.push });
   try {
     await writer.close();
   } catch (error) {
@@ -110,7 +120,7 @@ async function callTurnModel(
     // happened to a partial write. Content-free log line.
     console.error(`streamed reply write failed for ${messageId}: ${error instanceof Error ? error.name : "error"}`);
   }
-  return result;
+  return call;
 }
 
 /** The reply's text so far, while attempt `attempt` streams (model/extraction.ts streamReply). */

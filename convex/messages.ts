@@ -7,6 +7,8 @@ import { v, type Infer } from "convex/values";
 import { userMutation, userQuery } from "./functions";
 import { assertActive, storeUserMessage, validMessageContent } from "./model/conversations";
 import { assertRetryable, resetForRetry } from "./model/extraction";
+import { configuredModel } from "./model/modelSettings";
+import { assertWithinBudget } from "./model/usage";
 import { loadOwned } from "./model/userTables";
 import { consumeMessageToken } from "./rateLimits";
 import schema from "./schema";
@@ -39,8 +41,9 @@ export const list = userQuery({
 /**
  * Sends a message (1..8,000 characters after trimming) to an active conversation of the
  * caller and returns its id at once; the reply arrives later in `list`. Rate-limited per
- * user (RATE_LIMITED with retryAfterMs, nothing stored). Without a model configured the
- * message is kept with status `skipped`.
+ * user (RATE_LIMITED with retryAfterMs, nothing stored) and bounded by the tier's token
+ * budget (BUDGET_EXCEEDED with retryAfterMs, nothing stored). Without a model configured
+ * the message is kept with status `skipped` (no call, so no budget is asked).
  */
 export const send = userMutation({
   args: { conversationId: v.id("conversations"), content: v.string() },
@@ -50,6 +53,7 @@ export const send = userMutation({
     const text = validMessageContent(content);
     const conversation = await loadOwned(ctx, "conversations", conversationId, ctx.user._id);
     assertActive(conversation);
+    if (configuredModel() !== null) await assertWithinBudget(ctx, ctx.user, now);
     await consumeMessageToken(ctx, ctx.user, now);
     return await storeUserMessage(ctx, conversation, text, now);
   },
@@ -58,7 +62,8 @@ export const send = userMutation({
 /**
  * Tries a message's extraction again from attempt 1: a failed or skipped one, or one stuck
  * in pending for 15 minutes (INVALID_TRANSITION otherwise; MODEL_UNAVAILABLE without a
- * model). The conversation must be active. Costs a message of the rate limit.
+ * model; BUDGET_EXCEEDED over the token budget). The conversation must be active. Costs a
+ * message of the rate limit.
  */
 export const retry = userMutation({
   args: { messageId: v.id("messages") },
@@ -68,6 +73,7 @@ export const retry = userMutation({
     const message = await loadOwned(ctx, "messages", messageId, ctx.user._id);
     assertActive(await loadOwned(ctx, "conversations", message.conversationId, ctx.user._id));
     assertRetryable(message, now);
+    await assertWithinBudget(ctx, ctx.user, now);
     await consumeMessageToken(ctx, ctx.user, now);
     await resetForRetry(ctx, message, now);
     return null;

@@ -23,7 +23,7 @@ import {
   type UserOwnedTable,
   userRateLimitRows,
 } from "./model/userTables";
-import { vTableCounts } from "./validators";
+import { vTableCounts, vUsageTotals } from "./validators";
 
 export const EXPORT_FORMAT_VERSION = 1;
 /** The export file (and so its URL) is deleted this long after it is written. */
@@ -170,17 +170,17 @@ export const deletionStatus = accountQuery({
  * stays. Does nothing when the deletion was cancelled or the user is already gone.
  */
 export const eraseAccount = internalMutation({
-  args: { userId: v.id("users"), counts: v.optional(vTableCounts) },
+  args: { userId: v.id("users"), counts: v.optional(vTableCounts), usage: v.optional(vUsageTotals) },
   returns: v.null(),
-  handler: async (ctx, { userId, counts }) => {
+  handler: async (ctx, { userId, counts, usage }) => {
     const user = await ctx.db.get("users", userId);
     if (user === null || user.deletionRequestedAt === undefined) return null;
-    const batch = await eraseBatch(ctx, userId, counts ?? {});
+    const batch = await eraseBatch(ctx, userId, counts ?? {}, usage);
     if (!batch.done) {
-      await ctx.scheduler.runAfter(0, internal.privacy.eraseAccount, { userId, counts: batch.counts });
+      await ctx.scheduler.runAfter(0, internal.privacy.eraseAccount, { userId, counts: batch.counts, usage: batch.usage });
       return null;
     }
-    await finishErasure(ctx, user, batch.counts, Date.now());
+    await finishErasure(ctx, user, batch.counts, Date.now(), batch.usage);
     return null;
   },
 });

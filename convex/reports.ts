@@ -4,17 +4,17 @@
 // docs/reflection-api.md is the client contract.
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { callStructured } from "../src/llm/client";
 import { buildNarrativeMessages } from "../src/llm/prompts";
 import { sanitizeNarrative } from "../src/llm/sanitize";
 import { NARRATIVE_SCHEMA, NARRATIVE_SCHEMA_NAME } from "../src/llm/schemas";
 import { renderReportChart } from "../src/render/reportChart";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
+import { internalAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
 import { userQuery } from "./functions";
 import { NO_MODEL_REASON } from "./model/extraction";
 import { configuredModel } from "./model/modelSettings";
+import { callModelWithBudget } from "./model/usage";
 import {
   computeStep,
   finishNarrative as finishNarrativeAttempt,
@@ -123,6 +123,7 @@ export const compute = internalMutation({
 const vNarrativeArgs = { reportId: v.id("reports"), attempt: v.number() };
 
 const vNarrativeContext = v.object({
+  userId: v.id("users"),
   type: vReportType,
   firstDate: v.string(),
   lastDate: v.string(),
@@ -159,25 +160,36 @@ export const narrate = internalAction({
   handler: async (ctx, { reportId, attempt }): Promise<null> => {
     const context: NarrativeContext | null = await ctx.runQuery(internal.reports.narrativeContext, { reportId, attempt });
     if (context === null) return null;
-    const outcome = await writeNarrative(context);
+    const outcome = await writeNarrative(ctx, context);
+    if (outcome.kind === "deferred") {
+      // Over budget: the same attempt runs again once the budget allows (deferred, not lost).
+      await ctx.scheduler.runAfter(outcome.retryAfterMs, internal.reports.narrate, { reportId, attempt });
+      return null;
+    }
     await ctx.runMutation(internal.reports.finishNarrative, { reportId, attempt, outcome });
     return null;
   },
 });
 
 /**
- * The narrative's one model call and its sanitizer (the answer is untrusted until then).
- * Kept in one function so a usage budget can wrap every model call the same way.
+ * The narrative's one model call, through the budget (model/usage.ts, purpose "report"),
+ * and its sanitizer (the answer is untrusted until then). Over budget it answers `deferred`.
  */
-export async function writeNarrative(context: NarrativeContext): Promise<NarrativeOutcome> {
-  const config = configuredModel();
-  if (config === null) return { kind: "skipped", reason: NO_MODEL_REASON };
-  const result = await callStructured({
-    ...config,
-    messages: buildNarrativeMessages(context),
-    schema: NARRATIVE_SCHEMA,
-    name: NARRATIVE_SCHEMA_NAME,
-  });
+async function writeNarrative(
+  ctx: ActionCtx,
+  context: NarrativeContext,
+): Promise<NarrativeOutcome | { kind: "deferred"; retryAfterMs: number }> {
+  const { userId, ...prompt } = context;
+  const call = await callModelWithBudget(
+    ctx,
+    { userId, purpose: "report" },
+    { messages: buildNarrativeMessages(prompt), schema: NARRATIVE_SCHEMA, name: NARRATIVE_SCHEMA_NAME },
+    configuredModel(),
+  );
+  if (call.status === "noModel") return { kind: "skipped", reason: NO_MODEL_REASON };
+  if (call.status === "noAccount") return { kind: "skipped", reason: "account gone" };
+  if (call.status === "overBudget") return { kind: "deferred", retryAfterMs: call.retryAfterMs };
+  const result = call.result;
   if (!result.ok) {
     return { kind: "failure", failureKind: result.kind, reason: result.reason, retryAfterMs: result.retryAfterMs, usage: result.usage };
   }

@@ -43,6 +43,9 @@ import {
   vTableCounts,
   vTier,
   vTokenUsage,
+  vUsageLine,
+  vUsageTotals,
+  vUsagePurpose,
   vUserPhase,
 } from "./validators";
 
@@ -126,6 +129,43 @@ export default defineSchema({
   })
     .index("by_user", ["userId"])
     .index("by_next_daily", ["nextDailyAt"]),
+
+  // The usage ledger (docs/pipeline.md "Usage and budgets"): one row per (user, local date),
+  // updated in place by model/usage.ts on every model call's settle and reserve. Deleted by
+  // account erasure (the receipt keeps the totals). usage.mine and the budget read it.
+  usageDays: defineTable({
+    userId: v.id("users"),
+    localDate: v.string(),
+    /** Settled usage over the day's calls (failed calls that returned a completion included). */
+    calls: v.number(),
+    promptTokens: v.number(),
+    completionTokens: v.number(),
+    totalTokens: v.number(),
+    microDollars: v.number(),
+    /** Calls whose model the price table did not know (costed 0). */
+    unpricedCalls: v.number(),
+    /** Tokens held by calls in flight (usageReservations charged to this day). */
+    reservedTokens: v.number(),
+    /** Per (purpose, model); a handful of lines (USAGE_LINES_MAX bounds it). */
+    lines: v.array(vUsageLine),
+  })
+    .index("by_user_date", ["userId", "localDate"])
+    .index("by_date_cost", ["localDate", "microDollars"]),
+
+  // One per model call in flight: the tokens it holds on its day (model/usage.ts
+  // reserveModelCall). Deleted by settle, or released by the TTL job (usage.expireReservation,
+  // RESERVATION_TTL_MS after the reserve) when the call's action died; and by erasure.
+  usageReservations: defineTable({
+    userId: v.id("users"),
+    localDate: v.string(),
+    purpose: vUsagePurpose,
+    model: v.string(),
+    tokens: v.number(),
+    createdAt: v.number(),
+    expiresAt: v.number(),
+    /** The TTL job; settle cancels it. */
+    expiryJobId: v.optional(v.id("_scheduled_functions")),
+  }).index("by_user", ["userId", "createdAt"]),
 
   // Written only by model/stars.ts (create, reinforce, decay, drain) and stars.edit/dismiss;
   // `state` also by the backfill in migrations.ts. Never deleted except by account erasure:
@@ -253,7 +293,9 @@ export default defineSchema({
   })
     .index("by_conversation", ["conversationId", "createdAt"])
     .index("by_user", ["userId", "createdAt"])
-    .index("by_reply_to", ["replyTo"]),
+    .index("by_reply_to", ["replyTo"])
+    // The user's turns in flight (pending) and waiting (queued), oldest first (model/turns.ts).
+    .index("by_user_extraction_status", ["userId", "extraction.status", "createdAt"]),
 
   // Written by journeys.*; velocity/momentum by the daily job. Deleted by account erasure.
   journeys: defineTable({
@@ -521,12 +563,14 @@ export default defineSchema({
     .index("by_processed_at", ["processedAt"]),
 
   // Anonymous proof that an account was erased: no personal data, only a hash of the
-  // Clerk id and counts. Written by the erasure job; never deleted.
+  // Clerk id, counts and the usage ledger's lifetime totals (what the account cost). Written
+  // by the erasure job; never deleted.
   deletionReceipts: defineTable({
     clerkIdHash: v.string(),
     requestedAt: v.number(),
     completedAt: v.number(),
     counts: vTableCounts,
+    usage: v.optional(vUsageTotals),
   }).index("by_clerk_id_hash", ["clerkIdHash"]),
 
   // convex-helpers' transactional rate limiter (messages per hour, recompute per minute).

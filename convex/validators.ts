@@ -35,6 +35,7 @@ import {
   STORY_EVENT_KINDS,
   TIERS,
   TIMEFRAMES,
+  USAGE_PURPOSES,
   USER_PHASES,
   type GrowthProfile,
 } from "../src/domain";
@@ -72,6 +73,7 @@ export const vCheckinSource = literals(...CHECKIN_SOURCES);
 export const vReportType = literals(...REPORT_TYPES);
 export const vReportStatus = literals(...REPORT_STATUSES);
 export const vNarrativeStatus = literals(...NARRATIVE_STATUSES);
+export const vUsagePurpose = literals(...USAGE_PURPOSES);
 
 /** One number per growth dimension (MECHANICS §4). */
 export const vGrowthProfile = v.object({
@@ -109,6 +111,26 @@ export const vTokenUsage = v.object({
   totalTokens: v.number(),
 });
 void (true satisfies Same<TokenUsage, Infer<typeof vTokenUsage>>);
+
+/**
+ * One (purpose, model) line of a user-day's usage (convex/model/usage.ts). `priced` is
+ * false when the price table did not know the model: its microDollars are 0 then.
+ */
+export const vUsageLine = v.object({
+  purpose: vUsagePurpose,
+  model: v.string(),
+  calls: v.number(),
+  promptTokens: v.number(),
+  completionTokens: v.number(),
+  totalTokens: v.number(),
+  microDollars: v.number(),
+  priced: v.boolean(),
+});
+export type UsageLine = Infer<typeof vUsageLine>;
+
+/** Lifetime usage totals: what an erasure receipt keeps of the usage ledger. */
+export const vUsageTotals = v.object({ calls: v.number(), totalTokens: v.number(), microDollars: v.number() });
+export type UsageTotals = Infer<typeof vUsageTotals>;
 
 /** What the extraction pipeline applied and dropped for one user message. */
 export const vExtractionCounts = v.object({

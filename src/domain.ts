@@ -65,6 +65,10 @@ export type UserPhase = (typeof USER_PHASES)[number];
 export const TIERS = ["free", "pro"] as const;
 export type Tier = (typeof TIERS)[number];
 
+/** What a model call is for: the usage ledger counts tokens per purpose (src/usage.ts). */
+export const USAGE_PURPOSES = ["chat", "experiment", "summary", "embedding", "report"] as const;
+export type UsagePurpose = (typeof USAGE_PURPOSES)[number];
+
 export const CONVERSATION_PHASES = ["onboarding", "mirror", "discovery", "walk", "reflection"] as const;
 export type ConversationPhase = (typeof CONVERSATION_PHASES)[number];
 
@@ -74,7 +78,8 @@ export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 export const MESSAGE_ROLES = ["user", "assistant"] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
 
-export const EXTRACTION_STATUSES = ["pending", "done", "failed", "skipped"] as const;
+/** `queued`: waiting for one of the user's turn slots (convex/model/turns.ts); then pending. */
+export const EXTRACTION_STATUSES = ["queued", "pending", "done", "failed", "skipped"] as const;
 
 /** An assistant message: being written by a streaming attempt, or the final reply. */
 export const REPLY_STATUSES = ["streaming", "final"] as const;

@@ -38,6 +38,8 @@ export const TEXT_BOUNDS = {
   skillSourceRef: 500,
   // growth ledger
   growthEntityId: 128,
+  // the usage ledger: a model name from OPENAI_MODEL ("gpt-4o-mini-2024-07-18")
+  modelName: 100,
   // users (settings, the Clerk webhook, token claims)
   displayName: 80,
   /** RFC 5321 caps a forward path at 256 octets; 320 leaves room for any real address. */

@@ -60,6 +60,8 @@ import type * as model_skills from "../model/skills.js";
 import type * as model_stars from "../model/stars.js";
 import type * as model_sweeper from "../model/sweeper.js";
 import type * as model_turnContext from "../model/turnContext.js";
+import type * as model_turns from "../model/turns.js";
+import type * as model_usage from "../model/usage.js";
 import type * as model_userTables from "../model/userTables.js";
 import type * as model_users from "../model/users.js";
 import type * as narrative from "../narrative.js";
@@ -71,6 +73,7 @@ import type * as reports from "../reports.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
 import type * as sweeper from "../sweeper.js";
+import type * as usage from "../usage.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -130,6 +133,8 @@ declare const fullApi: ApiFromModules<{
   "model/stars": typeof model_stars;
   "model/sweeper": typeof model_sweeper;
   "model/turnContext": typeof model_turnContext;
+  "model/turns": typeof model_turns;
+  "model/usage": typeof model_usage;
   "model/userTables": typeof model_userTables;
   "model/users": typeof model_users;
   narrative: typeof narrative;
@@ -141,6 +146,7 @@ declare const fullApi: ApiFromModules<{
   skills: typeof skills;
   stars: typeof stars;
   sweeper: typeof sweeper;
+  usage: typeof usage;
   users: typeof users;
   validators: typeof validators;
 }>;

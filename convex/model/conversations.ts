@@ -10,8 +10,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
 import { userText } from "./clientInput";
-import { initialExtraction, scheduleExtraction } from "./extraction";
 import { recordInteraction } from "./relationships";
+import { admissionStatus, scheduleExtraction } from "./turns";
 
 export function assertActive(conversation: Doc<"conversations">): void {
   if (conversation.status !== "active") {
@@ -97,8 +97,9 @@ export async function completeConversation(
 
 /**
  * Stores a user message in an active conversation with its pipeline status, bumps the
- * conversation's counts and lastMessageAt, and schedules the extraction (or marks the
- * message skipped when no model is configured). The caller has validated and rate-limited.
+ * conversation's counts and lastMessageAt, and schedules the extraction when the user has
+ * a turn slot (queued otherwise, model/turns.ts; skipped when no model is configured). The
+ * caller has validated, checked the budget and rate-limited.
  */
 export async function storeUserMessage(
   ctx: MutationCtx,
@@ -107,7 +108,7 @@ export async function storeUserMessage(
   now: number,
 ): Promise<Id<"messages">> {
   assertActive(conversation);
-  const extraction = initialExtraction(now);
+  const extraction = await admissionStatus(ctx, conversation.userId, now);
   const messageId = await ctx.db.insert("messages", {
     userId: conversation.userId,
     conversationId: conversation._id,

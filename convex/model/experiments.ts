@@ -9,7 +9,7 @@ import type { CleanExperiment } from "../../src/llm/sanitize";
 import { experimentCompletedDeltas, reflectionWrittenDeltas } from "../../src/mechanics/growth";
 import { canTransitionExperiment, experimentExpiresAt, isExperimentOpen } from "../../src/mechanics/journeys";
 import { boundText } from "../../src/text";
-import { DAY, effectiveTimeZone, localDate, type LocalDate } from "../../src/time";
+import { DAY, addDays, effectiveTimeZone, localDate, startOfLocalDate, type LocalDate } from "../../src/time";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -159,6 +159,10 @@ export async function releaseOffer(ctx: MutationCtx, journeyId: Id<"journeys">, 
 
 /** What the generator's query hands the action: an ExperimentPromptInput, and the milestone. */
 export const vGenerationContext = v.object({
+  /** Who pays for the call (the usage ledger, model/usage.ts). */
+  userId: v.id("users"),
+  /** The end of the offered date (the user's local midnight): a deferred call resumes before it or not at all. */
+  offerEndsAt: v.number(),
   milestoneId: v.optional(v.string()),
   prompt: v.object({
     northStar: vNorthStar,
@@ -206,6 +210,8 @@ export async function generationContext(
     type: star.type,
   }));
   return {
+    userId: user._id,
+    offerEndsAt: startOfLocalDate(addDays(offeredDate, 1), user.timezone),
     milestoneId: milestone?.id,
     prompt: {
       northStar: journey.northStar,

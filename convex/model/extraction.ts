@@ -17,7 +17,6 @@ import { LIMITS, type DropLog, type SanitizedTurn, type StarEndpoint } from "../
 import { rementionSignal } from "../../src/mechanics/stars";
 import { TEXT_BOUNDS, truncateText } from "../../src/text";
 import { MINUTE } from "../../src/time";
-import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { appError, invalidTransition } from "../errors";
@@ -33,7 +32,7 @@ import {
   type Same,
   type ExtractionCounts,
 } from "../validators";
-import { clearAttempt, recordAttempt } from "./attempts";
+import { clearAttempt } from "./attempts";
 import { budgetSpent } from "./batching";
 import { recordInferredEmotion } from "./checkins";
 import { upsertConnection } from "./connections";
@@ -41,38 +40,15 @@ import { growthEventsFor, recordGrowth } from "./growth";
 import { backoffRandom, configuredModel } from "./modelSettings";
 import { addSkillEvidence } from "./skills";
 import { createStar, reinforceStar, starByLabel } from "./stars";
+import { admissionStatus, scheduleExtraction, startQueuedTurns } from "./turns";
 import { findOwned } from "./userTables";
 
-export const NO_MODEL_REASON = "no model configured";
+export { NO_MODEL_REASON, scheduleExtraction } from "./turns";
+/** A turn the budget refused at call time (model/usage.ts); final, retry when it allows. */
+export const BUDGET_EXCEEDED_REASON = "budget exceeded";
 
 // ---------------------------------------------------------------------------------------
 // Status
-
-/**
- * A new user message's status. Without a model the message is kept and marked skipped
- * here, in the mutation, so no action is scheduled just to find that out.
- */
-export function initialExtraction(now: number): Extraction {
-  if (configuredModel() === null) {
-    return { status: "skipped", reason: NO_MODEL_REASON, attempts: 0, updatedAt: now };
-  }
-  return { status: "pending", attempts: 0, updatedAt: now };
-}
-
-/**
- * Schedules attempt `attempt` of a message's extraction (the args are ids, never text) and
- * records its job for the stuck-work sweeper, in the same transaction.
- */
-export async function scheduleExtraction(
-  ctx: MutationCtx,
-  message: Pick<Doc<"messages">, "_id" | "userId">,
-  attempt: number,
-  delayMs: number,
-): Promise<void> {
-  const messageId = message._id;
-  const jobId = await ctx.scheduler.runAfter(delayMs, internal.extraction.run, { messageId, attempt });
-  await recordAttempt(ctx, { kind: "turn", userId: message.userId, messageId }, attempt, jobId, Date.now() + delayMs);
-}
 
 /**
  * A pending message whose status has not moved for this long lost its action (a crash, or
@@ -98,14 +74,20 @@ export function assertRetryable(message: Doc<"messages">, now: number): void {
 }
 
 /**
- * messages.retry: back to pending with the attempts reset, and attempt 1 is scheduled. A
- * late answer of the lost run (if it ever comes) still applies at most once: the reply
- * guards in finishAttempt do not depend on the attempt number.
+ * messages.retry: the attempts reset, and attempt 1 is scheduled when the user has a turn
+ * slot (model/turns.ts), else the message is queued behind the turns in flight. A stuck
+ * pending message keeps the slot it holds. A late answer of the lost run (if it ever
+ * comes) still applies at most once: the reply guards in finishAttempt do not depend on
+ * the attempt number.
  */
 export async function resetForRetry(ctx: MutationCtx, message: Doc<"messages">, now: number): Promise<void> {
   assertRetryable(message, now);
-  await ctx.db.patch("messages", message._id, { extraction: { status: "pending", attempts: 0, updatedAt: now } });
-  await scheduleExtraction(ctx, message, 1, 0);
+  const stuck = message.extraction?.status === "pending";
+  const extraction: Extraction = stuck
+    ? { status: "pending", attempts: 0, updatedAt: now }
+    : await admissionStatus(ctx, message.userId, now);
+  await ctx.db.patch("messages", message._id, { extraction });
+  if (extraction.status === "pending") await scheduleExtraction(ctx, message, 1, 0);
 }
 
 /** Whether attempt `attempt` may run now: pending, and no attempt ≥ this one recorded yet. */
@@ -218,12 +200,16 @@ export async function finishAttempt(
 /**
  * Every status change of a user message goes through here. Any status but done withdraws a
  * streamed reply so far (a retry streams its own from the start; a failed message shows no
- * half reply), and leaving pending ends the watch on its attempts.
+ * half reply); leaving pending ends the watch on its attempts and frees its turn slot.
  */
 async function setStatus(ctx: MutationCtx, message: Doc<"messages">, extraction: Extraction, usage?: TokenUsage) {
   await ctx.db.patch("messages", message._id, { extraction, tokenUsage: addUsage(message.tokenUsage, usage) });
   if (extraction.status !== "done") await withdrawStreamedReply(ctx, message._id);
-  if (extraction.status !== "pending") await clearAttempt(ctx, { kind: "turn", messageId: message._id });
+  if (extraction.status !== "pending") {
+    await clearAttempt(ctx, { kind: "turn", messageId: message._id });
+    // A turn that ends frees its slot for the user's next queued one (model/turns.ts).
+    await startQueuedTurns(ctx, message.userId, extraction.updatedAt);
+  }
 }
 
 /** The assistant message that answers `messageId`, streaming or final (at most one). */

@@ -7,6 +7,7 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { appError } from "../errors";
+import type { UsageTotals } from "../validators";
 import { TRANSACTION_BUDGET, overBudget } from "./batching";
 import {
   RATE_LIMIT_TABLE,
@@ -111,18 +112,32 @@ function nextChunkSize(before: TransactionMetrics, after: TransactionMetrics, ro
   return Math.max(1, Math.min(MAX_CHUNK, writeRoom, Math.floor(byteRoom / (2 * bytesPerRow))));
 }
 
+export const NO_USAGE: UsageTotals = { calls: 0, totalTokens: 0, microDollars: 0 };
+
+/** The usage ledger's day rows add into the receipt's totals before they go. */
+function addUsageRows(usage: UsageTotals, rows: readonly Record<string, unknown>[]): void {
+  for (const row of rows) {
+    const day = row as Partial<Doc<"usageDays">>;
+    usage.calls += day.calls ?? 0;
+    usage.totalTokens += day.totalTokens ?? 0;
+    usage.microDollars += day.microDollars ?? 0;
+  }
+}
+
 /** Deletes one user's rows of one table until done or the batch budget is spent. */
 async function eraseTable(
   ctx: MutationCtx,
   table: UserOwnedTable,
   userId: Id<"users">,
   counts: ErasureCounts,
+  usage: UsageTotals,
 ): Promise<boolean> {
   let chunk = FIRST_CHUNK;
   for (;;) {
     const before = await ctx.meta.getTransactionMetrics();
     if (overBudget(before)) return false;
     const rows = await userRowsQuery(ctx.db, table, userId).take(chunk);
+    if (table === "usageDays") addUsageRows(usage, rows);
     await Promise.all(rows.map((row) => ctx.db.delete(table, row._id as Id<UserOwnedTable>)));
     counts[table] = (counts[table] ?? 0) + rows.length;
     if (rows.length < chunk) return true; // the range is exhausted: nothing left of this user
@@ -132,21 +147,24 @@ async function eraseTable(
 
 /**
  * One erasure batch over every registry table, then the per-user rate-limiter rows.
- * `done` means every table was seen empty for this user inside this transaction.
+ * `done` means every table was seen empty for this user inside this transaction. `usage`
+ * carries the erased usage days' totals between batches (the receipt keeps only those).
  */
 export async function eraseBatch(
   ctx: MutationCtx,
   userId: Id<"users">,
   previous: ErasureCounts,
-): Promise<{ done: boolean; counts: ErasureCounts }> {
+  previousUsage: UsageTotals = NO_USAGE,
+): Promise<{ done: boolean; counts: ErasureCounts; usage: UsageTotals }> {
   const counts: ErasureCounts = { ...previous };
+  const usage: UsageTotals = { ...previousUsage };
   for (const table of USER_TABLE_NAMES) {
-    if (!(await eraseTable(ctx, table, userId, counts))) return { done: false, counts };
+    if (!(await eraseTable(ctx, table, userId, counts, usage))) return { done: false, counts, usage };
   }
   const limiterRows = await userRateLimitRows(ctx, userId);
   await Promise.all(limiterRows.map((row) => ctx.db.delete(RATE_LIMIT_TABLE, row._id)));
   counts[RATE_LIMIT_TABLE] = (counts[RATE_LIMIT_TABLE] ?? 0) + limiterRows.length;
-  return { done: true, counts };
+  return { done: true, counts, usage };
 }
 
 /** SHA-256 of the Clerk id, hex: lets support confirm an erasure without keeping the id. */
@@ -161,6 +179,7 @@ export async function finishErasure(
   user: Doc<"users">,
   counts: ErasureCounts,
   now: number,
+  usage: UsageTotals = NO_USAGE,
 ): Promise<void> {
   await ctx.db.delete("users", user._id);
   await ctx.db.insert("deletionReceipts", {
@@ -168,5 +187,6 @@ export async function finishErasure(
     requestedAt: user.deletionRequestedAt ?? now,
     completedAt: now,
     counts: { ...counts, users: 1 },
+    usage,
   });
 }

@@ -341,6 +341,8 @@ async function dailySnapshotsIn(ctx: QueryCtx, report: Doc<"reports">): Promise<
 // The narrative (convex/reports.ts narrate: one query, the model call, one mutation)
 
 export type NarrativeContext = {
+  /** Who pays for the call (model/usage.ts); not sent to the model. */
+  userId: Id<"users">;
   type: ReportType;
   firstDate: LocalDate;
   lastDate: LocalDate;
@@ -367,6 +369,7 @@ export async function narrativeContext(
     .order("desc")
     .take(NARRATIVE_CONVERSATIONS);
   return {
+    userId: report.userId,
     type: report.type,
     firstDate: report.firstDate,
     lastDate: report.lastDate,

@@ -22,6 +22,8 @@ export const vTurnContext = v.union(
   v.object({ kind: v.literal("skip"), reason: v.string() }),
   v.object({
     kind: v.literal("turn"),
+    /** Who pays for the call (the usage ledger, model/usage.ts). */
+    userId: v.id("users"),
     prompt: v.object({
       phase: vConversationPhase,
       mirrorDay: v.union(v.number(), v.null()),
@@ -68,6 +70,7 @@ export async function loadTurnContext(
   ]);
   return {
     kind: "turn",
+    userId: user._id,
     prompt: {
       phase: conversation.phase,
       mirrorDay: conversation.mirrorDay ?? null,

@@ -45,6 +45,8 @@ export const USER_TABLES = {
   checkins: "by_user",
   reports: "by_user_type_end",
   attemptJobs: "by_user",
+  usageDays: "by_user_date",
+  usageReservations: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

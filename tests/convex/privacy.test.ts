@@ -14,7 +14,7 @@ import {
   userRowsQuery,
 } from "../../convex/model/userTables";
 import schema from "../../convex/schema";
-import { DAY, HOUR } from "../../src/time";
+import { DAY, HOUR, addDays } from "../../src/time";
 import {
   type Backend,
   WEBHOOK_SECRET,
@@ -273,6 +273,30 @@ const ROWS: RowBuilders = {
     jobId: refs.jobId,
     deadlineAt: T0 + i,
   }),
+  // The usage ledger: one row per local date (the erasure receipt keeps their totals).
+  usageDays: (userId, _refs, i) => ({
+    userId,
+    localDate: addDays("2025-01-01", i),
+    calls: 2,
+    promptTokens: 240,
+    completionTokens: 60,
+    totalTokens: 300,
+    microDollars: 72,
+    unpricedCalls: 0,
+    reservedTokens: 0,
+    lines: [
+      { purpose: "chat", model: "gpt-4o-mini", calls: 2, promptTokens: 240, completionTokens: 60, totalTokens: 300, microDollars: 72, priced: true },
+    ],
+  }),
+  usageReservations: (userId, _refs, i) => ({
+    userId,
+    localDate: "2025-01-01",
+    purpose: "chat",
+    model: "gpt-4o-mini",
+    tokens: 2_000,
+    createdAt: T0 + i,
+    expiresAt: T0 + i + 600_000,
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;
@@ -511,6 +535,7 @@ describe("privacy: deletion", () => {
       skillBeliefs: 20,
       missions: 300,
       dailyProgress: 200,
+      usageDays: 40,
       experiments: 200,
       journeys: 3,
     };
@@ -568,16 +593,24 @@ describe("privacy: deletion", () => {
     expect(receipt.completedAt).toBeGreaterThanOrEqual(status.scheduledFor);
     const expectedCounts = Object.fromEntries(USER_TABLE_NAMES.map((table) => [table, victimRows[table].length]));
     expect(receipt.counts).toEqual({ ...expectedCounts, rateLimits: USER_RATE_LIMIT_NAMES.length, users: 1 });
+    // Of the usage ledger only the lifetime totals stay (ROWS.usageDays: 2 calls, 300 tokens, 72 µ$ a day).
+    const usageDays = victimRows.usageDays.length;
+    expect(receipt.usage).toEqual({ calls: 2 * usageDays, totalTokens: 300 * usageDays, microDollars: 72 * usageDays });
     const receiptText = JSON.stringify(receipt);
     for (const secret of [victim.clerkId, victim.email, victim.userId, "evening run"]) {
       expect(receiptText).not.toContain(secret);
     }
-    // Scheduled arguments carry ids and counts only.
+    // Scheduled arguments carry ids and counts only (the usage totals are counts too).
     for (const job of await erasureJobs(t)) {
-      const { userId, counts, ...rest } = job.args[0] as { userId: string; counts?: Record<string, unknown> };
+      const { userId, counts, usage, ...rest } = job.args[0] as {
+        userId: string;
+        counts?: Record<string, unknown>;
+        usage?: Record<string, unknown>;
+      };
       expect(rest).toEqual({});
       expect(userId).toBe(victim.userId);
       expect(Object.values(counts ?? {}).every((n) => typeof n === "number")).toBe(true);
+      expect(Object.values(usage ?? {}).every((n) => typeof n === "number")).toBe(true);
     }
   });
 

@@ -1,5 +1,5 @@
 // Reading the server's errors: every error a client can act on is a ConvexError whose
-// `data` is { code, message } (plus retryAfterMs for RATE_LIMITED); README "Error codes".
+// `data` is { code, message } (plus retryAfterMs for RATE_LIMITED and BUDGET_EXCEEDED); README "Error codes".
 // The switch below is exhaustive over the server's union: a new code fails the typecheck.
 import { ConvexError } from "convex/values";
 import type { AppErrorData, ErrorCode } from "./convex";
@@ -49,6 +49,12 @@ export function adviseOn(error: unknown): ErrorAdvice {
     }
     case "MODEL_UNAVAILABLE":
       return { code, text: "The coach is offline on this deployment (no model configured).", retry: "never" };
+    case "BUDGET_EXCEEDED": {
+      // retryAfterMs: until the budget resets at your local midnight (or the 1st), or ~30 s
+      // when only your other replies in progress hold it.
+      const minutes = Math.ceil((data.retryAfterMs ?? 60_000) / 60_000);
+      return { code, text: `You have used today's coaching allowance: try again in ${minutes} min.`, retry: "later", retryAfterMs: data.retryAfterMs };
+    }
     default: {
       const unhandled: never = code;
       return { code: "UNEXPECTED", text: String(unhandled), retry: "never" };

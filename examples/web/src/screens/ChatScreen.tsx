@@ -128,6 +128,7 @@ function UserMessage({ message, answered, canRetry }: { message: MessageView; an
   return (
     <li className="message user">
       <p>{message.content}</p>
+      {status === "queued" && <p className="hint">Waiting for TARS to finish your earlier messages…</p>}
       {status === "pending" && !answered && <p className="hint">TARS is thinking…</p>}
       {retryable && (
         <p className="hint">
