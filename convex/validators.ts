@@ -37,7 +37,7 @@ import {
   USER_PHASES,
   type GrowthProfile,
 } from "../src/domain";
-import type { TokenUsage } from "../src/llm/client";
+import type { ModelFailure, TokenUsage } from "../src/llm/client";
 
 export const vDomain = literals(...DOMAINS);
 export const vPolarity = literals(...POLARITIES);
@@ -105,6 +105,19 @@ export const vTokenUsage = v.object({
   totalTokens: v.number(),
 });
 void (true satisfies Same<TokenUsage, Infer<typeof vTokenUsage>>);
+
+/**
+ * One failed model call, as an action passes it to its recording mutation (the failure arm
+ * of the extraction's and the report narrative's outcomes).
+ */
+export const vModelFailure = v.object({
+  kind: v.literal("failure"),
+  failureKind: v.union(v.literal("retryable"), v.literal("final")),
+  reason: v.string(),
+  retryAfterMs: v.optional(v.number()),
+  usage: v.optional(vTokenUsage),
+});
+void (true satisfies Same<ModelFailure, Infer<typeof vModelFailure>>);
 
 /** What the extraction pipeline applied and dropped for one user message. */
 export const vExtractionCounts = v.object({

@@ -11,6 +11,33 @@ import type { StructuredSchema } from "./schemas";
 
 export type TokenUsage = { promptTokens: number; completionTokens: number; totalTokens: number };
 
+/**
+ * `total` plus one call's `usage`; either may be absent (no call billed yet, a failure
+ * without a completion). A message's or a report's tokens summed over all its attempts.
+ */
+export function addUsage(total: TokenUsage | undefined, usage: TokenUsage | undefined): TokenUsage | undefined {
+  if (usage === undefined) return total;
+  if (total === undefined) return usage;
+  return {
+    promptTokens: total.promptTokens + usage.promptTokens,
+    completionTokens: total.completionTokens + usage.completionTokens,
+    totalTokens: total.totalTokens + usage.totalTokens,
+  };
+}
+
+/**
+ * A failed model call as an action hands it to its recording mutation: the classified
+ * failure (failures.ts decides the retry) and the tokens billed when a completion came back
+ * (convex/validators.ts vModelFailure).
+ */
+export type ModelFailure = {
+  kind: "failure";
+  failureKind: FailureKind;
+  reason: string;
+  retryAfterMs?: number;
+  usage?: TokenUsage;
+};
+
 export type StructuredResult<T> =
   | { ok: true; data: T; usage: TokenUsage }
   | {
