@@ -10,6 +10,7 @@ import { addDays, startOfLocalDate } from "../../src/time";
 import { createUser, type Backend, newBackend } from "../setup";
 import { DEFAULT_USAGE, startOpenAIServer, type OpenAIServer } from "../support/openaiServer";
 import { rows } from "../support/trajectory";
+import { patchSchedule } from "../support/userState";
 
 const ENV_KEYS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_TIMEOUT_MS", "EXTRACTION_BACKOFF_JITTER"];
 let server: OpenAIServer;
@@ -56,7 +57,8 @@ async function dayTwoUser(t: Backend) {
   const user = await createUser(t, { timezone: TZ });
   await t.run(async (ctx) => {
     const noon = (date: string) => startOfLocalDate(date, TZ) + 12 * 3_600_000;
-    await ctx.db.patch("users", user.userId, { createdAt: noon(FIRST), nextDailyAt: startOfLocalDate(addDays(FIRST, 1), TZ) });
+    await ctx.db.patch("users", user.userId, { createdAt: noon(FIRST) });
+    await patchSchedule(ctx, user.userId, { nextDailyAt: startOfLocalDate(addDays(FIRST, 1), TZ) });
     await ctx.db.insert("checkins", { userId: user.userId, kind: "energy", localDate: FIRST, createdAt: noon(FIRST), level: 4 });
     await ctx.db.insert("checkins", { userId: user.userId, kind: "energy", localDate: "2026-09-02", createdAt: noon("2026-09-02"), level: 7 });
     await ctx.db.insert("conversations", {

@@ -11,6 +11,7 @@ import { addDays, localDate, startOfLocalDate } from "../../src/time";
 import { createUser, expectConvexError, newBackend, signedIn, type Backend } from "../setup";
 import { starDoc } from "../support/constellation";
 import { DAY, dump, experimentDoc, jobStates, journeyDoc, plainUserDoc, rows, runJob } from "../support/trajectory";
+import { patchSchedule } from "../support/userState";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -37,17 +38,14 @@ async function rollover(t: Backend, now: number) {
 
 /** A user created at 10:00 local on `firstDate`, due for the rollover that closes it. */
 async function seedUser(t: Backend, tz: string, firstDate: string, clerkId = `user_${tz}_${firstDate}`) {
-  return await t.run(
-    async (ctx) =>
-      await ctx.db.insert(
-        "users",
-        plainUserDoc(clerkId, {
-          timezone: tz,
-          createdAt: startOfLocalDate(firstDate, tz) + 10 * HOUR,
-          nextDailyAt: startOfLocalDate(addDays(firstDate, 1), tz),
-        }),
-      ),
-  );
+  return await t.run(async (ctx) => {
+    const userId = await ctx.db.insert(
+      "users",
+      plainUserDoc(clerkId, { timezone: tz, createdAt: startOfLocalDate(firstDate, tz) + 10 * HOUR }),
+    );
+    await ctx.db.insert("dailySchedules", { userId, nextDailyAt: startOfLocalDate(addDays(firstDate, 1), tz) });
+    return userId;
+  });
 }
 
 function energy(userId: Id<"users">, createdAt: number, level: number, localDate = "x") {
@@ -77,7 +75,8 @@ describe("consistency on the daily snapshot", () => {
     // The account is a few days old at the first date; completions on 03-02, 03-04 (an
     // experiment) and 03-09; the week crosses New York's DST change (03-08).
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", userId, { createdAt: noonOf(first, tz), nextDailyAt: startOfLocalDate("2026-03-02", tz) });
+      await ctx.db.patch("users", userId, { createdAt: noonOf(first, tz) });
+      await patchSchedule(ctx, userId, { nextDailyAt: startOfLocalDate("2026-03-02", tz) });
       for (const date of ["2026-03-02", "2026-03-09"]) {
         await ctx.db.insert("dailyProgress", { userId, localDate: date, missionsCompleted: 1, minutesCompleted: 20, essenceEarned: 5, dciScore: 1 / 3, streakDays: 1 });
       }
@@ -171,7 +170,7 @@ describe("a seeded window", () => {
     const endsAt = startOfLocalDate(addDays(D, 1), tz);
     const at = (date: string, hour: number) => startOfLocalDate(date, tz) + hour * HOUR;
     const ids = await t.run(async (ctx: Ctx) => {
-      await ctx.db.patch("users", userId, { nextDailyAt: endsAt, lastDailyDate: D });
+      await patchSchedule(ctx, userId, { nextDailyAt: endsAt, lastDailyDate: D });
       // Conversations: one completed inside, one completed exactly at the end (outside), one active.
       const conversation = (startedAt: number, completedAt?: number) =>
         ctx.db.insert("conversations", {
@@ -264,7 +263,7 @@ describe("a seeded window", () => {
   it("every statistic, hand-computed", async () => {
     const t = newBackend();
     const { userId, stars } = await seedWindow(t);
-    await t.run(async (ctx) => await ctx.db.patch("users", userId, { lastDailyDate: undefined }));
+    await t.run(async (ctx) => await patchSchedule(ctx, userId, { lastDailyDate: undefined }));
     await rollover(t, rolloverAt("2026-05-08", tz));
     const [report] = await reportsOf(t, userId);
     expect(report).toMatchObject({ type: "seven_day", firstDate: first, lastDate: D, dayNumber: 7, status: "ready", narrativeStatus: "skipped", narrativeReason: "no model configured" });
@@ -321,13 +320,13 @@ describe("a seeded window", () => {
   it("a second rollover on the same date writes nothing new; writing again is a no-op", async () => {
     const t = newBackend();
     const { userId } = await seedWindow(t);
-    await t.run(async (ctx) => await ctx.db.patch("users", userId, { lastDailyDate: undefined }));
+    await t.run(async (ctx) => await patchSchedule(ctx, userId, { lastDailyDate: undefined }));
     const now = rolloverAt("2026-05-08", tz);
     await rollover(t, now);
     const before = await dump(t, ["reports", "lifeStates", "users"]);
     await rollover(t, now + HOUR);
     // Due again the same local date (a zone change resets nextDailyAt): still nothing new.
-    await t.run(async (ctx) => await ctx.db.patch("users", userId, { nextDailyAt: now }));
+    await t.run(async (ctx) => await patchSchedule(ctx, userId, { nextDailyAt: now }));
     await rollover(t, now + 2 * HOUR);
     expect((await dump(t, ["reports", "lifeStates"]))).toEqual({ reports: before.reports, lifeStates: before.lifeStates });
     // The report step on its own is keyed by (user, type, lastDate).
@@ -413,7 +412,8 @@ describe("the reports API", () => {
     const owner = await createUser(t, { timezone: tz });
     const first = "2026-07-01";
     await t.run(async (ctx) => {
-      await ctx.db.patch("users", owner.userId, { createdAt: noonOf(first, tz), nextDailyAt: startOfLocalDate("2026-07-02", tz) });
+      await ctx.db.patch("users", owner.userId, { createdAt: noonOf(first, tz) });
+      await patchSchedule(ctx, owner.userId, { nextDailyAt: startOfLocalDate("2026-07-02", tz) });
       for (let i = 0; i < 4; i++) {
         await ctx.db.insert("checkins", energy(owner.userId, noonOf(addDays(first, i), tz), 4 + i));
         await ctx.db.insert("checkins", emotion(owner.userId, noonOf(addDays(first, i), tz) + HOUR, i % 2 ? "positive" : "negative", 0.5));
@@ -464,8 +464,9 @@ describe(`the report jobs on ${SCALE_USERS} users`, () => {
           const closed = addDays(localDate(now, tz), -1);
           const userId = await ctx.db.insert(
             "users",
-            plainUserDoc(`report_scale_${i}`, { timezone: tz, createdAt: noonOf(addDays(closed, -1), tz), nextDailyAt: now - HOUR }),
+            plainUserDoc(`report_scale_${i}`, { timezone: tz, createdAt: noonOf(addDays(closed, -1), tz) }),
           );
+          await ctx.db.insert("dailySchedules", { userId, nextDailyAt: now - HOUR });
           if (i % 10 !== 0) await ctx.db.insert("checkins", energy(userId, noonOf(closed, tz), (i % 10) + 1));
         }
       });
