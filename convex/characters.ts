@@ -1,33 +1,21 @@
 // Characters (MECHANICS §10): the coach characters a conversation can be started with.
 // Global data, seeded from src/llm/characters.ts by `npx convex run characters:seed`.
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { userQuery } from "./functions";
 import { listCharacters, seedCharacters } from "./model/characters";
-import { vMissionAttribute, vScenario } from "./validators";
+import schema from "./schema";
+import { mapperOf } from "./validators";
 
-const vCharacterView = v.object({
-  /** What conversations.start takes as `character`. */
-  key: v.string(),
-  name: v.string(),
-  tagline: v.string(),
-  attributeFocus: vMissionAttribute,
-  scenario: vScenario,
-  avatarUrl: v.string(),
-});
-
-// The personality prompt stays server-side: it is the character's instructions, not copy.
-function toCharacterView(character: Doc<"characters">) {
-  return {
-    key: character.key,
-    name: character.name,
-    tagline: character.tagline,
-    attributeFocus: character.attributeFocus,
-    scenario: character.scenario,
-    avatarUrl: character.avatarUrl,
-  };
-}
+/**
+ * A character as the picker shows it; `key` is what conversations.start takes as
+ * `character`. The personality prompt stays server-side: it is the character's
+ * instructions, not copy.
+ */
+const vCharacterView = schema.tables.characters.validator.pick(
+  "key", "name", "tagline", "attributeFocus", "scenario", "avatarUrl",
+);
+const toCharacterView = mapperOf(vCharacterView);
 
 /** Every character, in the picker's order (empty until characters.seed has run; TARS still answers). */
 export const list = userQuery({

@@ -6,33 +6,29 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v, type Infer } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import { userMutation, userQuery } from "./functions";
-import { checkinsOn, logEmotion as logEmotionRow, logEnergy as logEnergyRow, ownCheckinOrThrow } from "./model/checkins";
+import { checkinsOn, logEmotion as logEmotionRow, logEnergy as logEnergyRow } from "./model/checkins";
 import { clientInstant } from "./model/clientInput";
 import { calendarAt } from "./model/progress";
-import { vEmotionFields, vEmotionValence, vEnergyFields } from "./validators";
+import { loadOwned } from "./model/userTables";
+import schema from "./schema";
+import { mapperOf, vEmotionValence } from "./validators";
 
-const vBase = { _id: v.id("checkins"), localDate: v.string(), createdAt: v.number() };
+// The table is a union, one member per kind (convex-helpers' `doc` types a union table as a
+// plain Validator, so the members come from the table's own validator): each view member is
+// its row without the owner, plus `_id`; a field added to either member is in the view with
+// no other edit.
+const [emotionRow, energyRow] = schema.tables.checkins.validator.members;
+const vEmotionCheckinView = emotionRow.omit("userId").extend({ _id: v.id("checkins") });
+const vEnergyCheckinView = energyRow.omit("userId").extend({ _id: v.id("checkins") });
+const toEmotionCheckinView = mapperOf(vEmotionCheckinView);
+const toEnergyCheckinView = mapperOf(vEnergyCheckinView);
 
 /** A check-in as a client sees it: an emotion or an energy reading. */
-export const vCheckinView = v.union(
-  v.object({ ...vBase, kind: v.literal("emotion"), ...vEmotionFields }),
-  v.object({ ...vBase, kind: v.literal("energy"), ...vEnergyFields }),
-);
+export const vCheckinView = v.union(vEmotionCheckinView, vEnergyCheckinView);
 export type CheckinView = Infer<typeof vCheckinView>;
 
 export function toCheckinView(c: Doc<"checkins">): CheckinView {
-  const base = { _id: c._id, localDate: c.localDate, createdAt: c.createdAt };
-  if (c.kind === "energy") return { ...base, kind: "energy", level: c.level, note: c.note };
-  return {
-    ...base,
-    kind: "emotion",
-    valence: c.valence,
-    label: c.label,
-    intensity: c.intensity,
-    source: c.source,
-    conversationId: c.conversationId,
-    messageId: c.messageId,
-  };
+  return c.kind === "energy" ? toEnergyCheckinView(c) : toEmotionCheckinView(c);
 }
 
 /** How the user feels: valence, a 1–40 character label, intensity 0–1 (INVALID_ARGUMENT otherwise). */
@@ -87,7 +83,7 @@ export const remove = userMutation({
   args: { checkinId: v.id("checkins") },
   returns: v.null(),
   handler: async (ctx, { checkinId }) => {
-    const checkin = await ownCheckinOrThrow(ctx, ctx.user._id, checkinId);
+    const checkin = await loadOwned(ctx, "checkins", checkinId, ctx.user._id);
     await ctx.db.delete("checkins", checkin._id);
     return null;
   },

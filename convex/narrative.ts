@@ -2,63 +2,43 @@
 // their missions' status (narrative.mine), and the story events, newest first
 // (narrative.events, paginated: the story grows without bound). Reveals happen in the
 // daily rollover; completing a quest's mission is missions.complete.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { QUEST_BOOK, chapterInfo, questTemplate } from "../src/quests/templates";
-import type { Doc } from "./_generated/dataModel";
 import { userQuery } from "./functions";
 import { initialScenario, narrativeState } from "./model/narrative";
-import { vMissionStatus, vScenario, vStoryEventKind } from "./validators";
+import schema from "./schema";
+import { mapperOf, vQuestReveal } from "./validators";
 
-const vQuestView = v.object({
-  questKey: v.string(),
-  chapter: v.number(),
-  title: v.string(),
-  description: v.string(),
-  missionId: v.id("missions"),
-  /** The mission's status (pending → active → completed | failed, MECHANICS §5). */
-  status: vMissionStatus,
-  revealedAt: v.number(),
-  completedAt: v.optional(v.number()),
-});
+/**
+ * One revealed quest: the reveal (narrativeStates.quests) with its mission's title and
+ * description (the template's when the book still has it) and its status, pending → active
+ * → completed | failed (MECHANICS §5).
+ */
+const vQuestView = vQuestReveal.extend(
+  schema.tables.missions.validator.pick("title", "description", "status", "completedAt").fields,
+);
 
-const vNarrativeView = v.object({
-  /** False until the first quest is revealed; until then the rest shows where the story starts. */
-  started: v.boolean(),
-  scenario: vScenario,
-  chapter: v.number(),
-  chapterTitle: v.string(),
-  chapterOpening: v.string(),
-  chapters: v.number(),
-  bookVersion: v.string(),
-  storyCompletedAt: v.optional(v.number()),
-  /** Revealed quests, oldest first; hidden quests are not listed. */
-  quests: v.array(vQuestView),
-});
+/**
+ * The caller's story: the narrative state's own fields, plus where the chapter stands in the
+ * book. Before the first reveal there is no state; the view then shows where the story starts.
+ */
+const vNarrativeView = schema.tables.narrativeStates.validator
+  .pick("scenario", "chapter", "bookVersion", "storyCompletedAt")
+  .extend({
+    /** False until the first quest is revealed. */
+    started: v.boolean(),
+    chapterTitle: v.string(),
+    chapterOpening: v.string(),
+    chapters: v.number(),
+    /** Revealed quests, oldest first; hidden quests are not listed. */
+    quests: v.array(vQuestView),
+  });
 
-const vStoryEventView = v.object({
-  _id: v.id("storyEvents"),
-  kind: vStoryEventKind,
-  chapter: v.number(),
-  questKey: v.optional(v.string()),
-  missionId: v.optional(v.id("missions")),
-  title: v.string(),
-  text: v.string(),
-  createdAt: v.number(),
-});
-
-function toStoryEventView(event: Doc<"storyEvents">) {
-  return {
-    _id: event._id,
-    kind: event.kind,
-    chapter: event.chapter,
-    questKey: event.questKey,
-    missionId: event.missionId,
-    title: event.title,
-    text: event.text,
-    createdAt: event.createdAt,
-  };
-}
+/** A story event as a client sees it (the document without its owner). */
+const vStoryEventView = doc(schema, "storyEvents").omit("_creationTime", "userId");
+const toStoryEventView = mapperOf(vStoryEventView);
 
 export const mine = userQuery({
   args: {},
@@ -74,13 +54,10 @@ export const mine = userQuery({
         if (mission === null) return null; // impossible outside erasure; shown as gone
         const template = questTemplate(QUEST_BOOK, quest.questKey);
         return {
-          questKey: quest.questKey,
-          chapter: quest.chapter,
+          ...quest,
           title: template?.title ?? mission.title,
           description: template?.description ?? mission.description,
-          missionId: quest.missionId,
           status: mission.status,
-          revealedAt: quest.revealedAt,
           completedAt: mission.completedAt,
         };
       }),

@@ -5,18 +5,22 @@ import { MAX_RELATIONSHIP_LEVEL, interactionsForLevel } from "../src/mechanics/c
 import { userQuery } from "./functions";
 import { characterProfile } from "./model/characters";
 import { listRelationships, standingOf } from "./model/relationships";
+import schema from "./schema";
 import { vRelationshipTier } from "./validators";
 
-const vRelationshipView = v.object({
-  character: v.string(),
-  name: v.string(),
-  interactions: v.number(),
-  level: v.number(),
-  tier: vRelationshipTier,
-  /** Interactions that reach the next level; null at level 10. */
-  nextLevelAt: v.union(v.number(), v.null()),
-  lastInteractionDate: v.optional(v.string()),
-});
+/**
+ * One relationship as a client sees it: the row's counts (the level and tier recomputed from
+ * the count, standingOf) plus the character's key and name and the next level's threshold.
+ */
+const vRelationshipView = schema.tables.relationships.validator
+  .pick("interactions", "level", "lastInteractionDate")
+  .extend({
+    character: v.string(),
+    name: v.string(),
+    tier: vRelationshipTier,
+    /** Interactions that reach the next level; null at level 10. */
+    nextLevelAt: v.union(v.number(), v.null()),
+  });
 
 /** The caller's relationships, one per character they completed a counted conversation with. */
 export const mine = userQuery({

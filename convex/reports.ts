@@ -2,6 +2,7 @@
 // statistics (exact functions of stored data), the optional narrative and the SVG picture.
 // Internal: the compute steps and the narrative (one query, the model call, one mutation).
 // docs/reflection-api.md is the client contract.
+import { doc } from "convex-helpers/validators";
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { buildNarrativeMessages } from "../src/llm/prompts";
@@ -9,7 +10,6 @@ import { sanitizeNarrative } from "../src/llm/sanitize";
 import { NARRATIVE_SCHEMA, NARRATIVE_SCHEMA_NAME } from "../src/llm/schemas";
 import { renderReportChart } from "../src/render/reportChart";
 import { internal } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
 import { internalAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
 import { userQuery } from "./functions";
 import { NO_MODEL_REASON } from "./model/extraction";
@@ -19,56 +19,24 @@ import {
   computeStep,
   finishNarrative as finishNarrativeAttempt,
   narrativeContext as loadNarrativeContext,
-  ownReportOrThrow,
   type NarrativeContext,
   type NarrativeOutcome,
 } from "./model/reports";
-import {
-  vNarrativeStatus,
-  vReportSeries,
-  vReportStats,
-  vReportStatus,
-  vReportType,
-  vTokenUsage,
-} from "./validators";
+import { loadOwned } from "./model/userTables";
+import schema from "./schema";
+import { mapperOf, vModelFailure, vReportStats, vReportType, vTokenUsage } from "./validators";
 
-/** A report as a client sees it (stats and series once `status` is `ready`). */
-export const vReportView = v.object({
-  _id: v.id("reports"),
-  type: vReportType,
-  firstDate: v.string(),
-  lastDate: v.string(),
-  startsAt: v.number(),
-  endsAt: v.number(),
-  dayNumber: v.number(),
-  status: vReportStatus,
-  stats: v.optional(vReportStats),
-  series: v.optional(vReportSeries),
-  narrative: v.optional(v.string()),
-  narrativeStatus: vNarrativeStatus,
-  createdAt: v.number(),
-  readyAt: v.optional(v.number()),
-});
+/**
+ * A report as a client sees it (stats and series once `status` is `ready`). A chosen list:
+ * the row also carries the compute job's progress, the inputs read at the rollover and the
+ * narrative's bookkeeping (reason, attempts, tokens), which stay inside.
+ */
+export const vReportView = doc(schema, "reports").pick(
+  "_id", "type", "firstDate", "lastDate", "startsAt", "endsAt", "dayNumber", "status",
+  "stats", "series", "narrative", "narrativeStatus", "createdAt", "readyAt",
+);
 export type ReportView = Infer<typeof vReportView>;
-
-export function toReportView(r: Doc<"reports">): ReportView {
-  return {
-    _id: r._id,
-    type: r.type,
-    firstDate: r.firstDate,
-    lastDate: r.lastDate,
-    startsAt: r.startsAt,
-    endsAt: r.endsAt,
-    dayNumber: r.dayNumber,
-    status: r.status,
-    stats: r.stats,
-    series: r.series,
-    narrative: r.narrative,
-    narrativeStatus: r.narrativeStatus,
-    createdAt: r.createdAt,
-    readyAt: r.readyAt,
-  };
-}
+export const toReportView = mapperOf(vReportView);
 
 /** The caller's reports of one type, newest window first, a page at a time. */
 export const list = userQuery({
@@ -88,7 +56,7 @@ export const list = userQuery({
 export const get = userQuery({
   args: { reportId: v.id("reports") },
   returns: vReportView,
-  handler: async (ctx, { reportId }) => toReportView(await ownReportOrThrow(ctx, ctx.user._id, reportId)),
+  handler: async (ctx, { reportId }) => toReportView(await loadOwned(ctx, "reports", reportId, ctx.user._id)),
 });
 
 /** The report's window as SVG text (src/render/reportChart.ts); null while it is computing. */
@@ -96,7 +64,7 @@ export const chart = userQuery({
   args: { reportId: v.id("reports") },
   returns: v.union(v.string(), v.null()),
   handler: async (ctx, { reportId }) => {
-    const report = await ownReportOrThrow(ctx, ctx.user._id, reportId);
+    const report = await loadOwned(ctx, "reports", reportId, ctx.user._id);
     if (report.series === undefined) return null;
     return renderReportChart({ ...report, series: report.series, consistency: report.stats?.consistency });
   },
@@ -133,13 +101,7 @@ const vNarrativeContext = v.object({
 
 const vNarrativeOutcome = v.union(
   v.object({ kind: v.literal("written"), narrative: v.string(), usage: vTokenUsage }),
-  v.object({
-    kind: v.literal("failure"),
-    failureKind: v.union(v.literal("retryable"), v.literal("final")),
-    reason: v.string(),
-    retryAfterMs: v.optional(v.number()),
-    usage: v.optional(vTokenUsage),
-  }),
+  vModelFailure,
   v.object({ kind: v.literal("skipped"), reason: v.string() }),
 );
 void ({} as NarrativeOutcome satisfies Infer<typeof vNarrativeOutcome>);

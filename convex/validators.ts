@@ -39,7 +39,7 @@ import {
   USER_PHASES,
   type GrowthProfile,
 } from "../src/domain";
-import type { TokenUsage } from "../src/llm/client";
+import type { ModelFailure, TokenUsage } from "../src/llm/client";
 
 export const vDomain = literals(...DOMAINS);
 export const vPolarity = literals(...POLARITIES);
@@ -131,6 +131,19 @@ export type UsageLine = Infer<typeof vUsageLine>;
 /** Lifetime usage totals: what an erasure receipt keeps of the usage ledger. */
 export const vUsageTotals = v.object({ calls: v.number(), totalTokens: v.number(), microDollars: v.number() });
 export type UsageTotals = Infer<typeof vUsageTotals>;
+
+/**
+ * One failed model call, as an action passes it to its recording mutation (the failure arm
+ * of the extraction's and the report narrative's outcomes).
+ */
+export const vModelFailure = v.object({
+  kind: v.literal("failure"),
+  failureKind: v.union(v.literal("retryable"), v.literal("final")),
+  reason: v.string(),
+  retryAfterMs: v.optional(v.number()),
+  usage: v.optional(vTokenUsage),
+});
+void (true satisfies Same<ModelFailure, Infer<typeof vModelFailure>>);
 
 /** What the extraction pipeline applied and dropped for one user message. */
 export const vExtractionCounts = v.object({

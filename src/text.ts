@@ -2,7 +2,8 @@
 // measure and cut text. Pure. Every writer goes through it:
 //  - the model's output is cut (quotes, reply, rationale) or dropped (labels, descriptions)
 //    by the sanitizer (src/llm/sanitize.ts);
-//  - the user's edits are refused with INVALID_ARGUMENT (convex/model/clientInput.ts);
+//  - the user's edits are refused with INVALID_ARGUMENT (convex/model/clientInput.ts; check-ins
+//    through src/mechanics/reflection.ts);
 //  - the Clerk webhook and the token claims are cut (names) or dropped (an address too long
 //    to be one) in convex/model/users.ts; an over-long Clerk or svix id is refused (400).
 // So a document never nears Convex's 1 MiB limit, whatever arrives.
@@ -40,6 +41,11 @@ export const TEXT_BOUNDS = {
   growthEntityId: 128,
   // the usage ledger: a model name from OPENAI_MODEL ("gpt-4o-mini-2024-07-18")
   modelName: 100,
+  // check-ins (the user's, and emotions the model read in a message)
+  emotionLabel: 40,
+  energyNote: 500,
+  // reports (model output)
+  reportNarrative: 1_500,
   // users (settings, the Clerk webhook, token claims)
   displayName: 80,
   /** RFC 5321 caps a forward path at 256 octets; 320 leaves room for any real address. */

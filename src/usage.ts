@@ -5,6 +5,7 @@
 // in the price table (src/llm/prices.ts) and a cost budget would then bound nothing. Cost is
 // recorded next to the tokens for operators (usage.byDay).
 import type { Tier, UsagePurpose } from "./domain";
+import type { TokenUsage } from "./llm/client";
 import { addDays, nextLocalMidnight, startOfLocalDate, type LocalDate } from "./time";
 
 export type TokenBudget = {
@@ -100,3 +101,17 @@ export function windowResetAt(window: BudgetWindow, now: number, date: LocalDate
  * flight settle within one model deadline, usually seconds, and may free the budget.
  */
 export const RESERVATION_RECHECK_MS = 30_000;
+
+/**
+ * `total` plus one call's `usage`; either may be absent (no call billed yet, a failure
+ * without a completion). A message's or a report's tokens summed over all its attempts.
+ */
+export function addUsage(total: TokenUsage | undefined, usage: TokenUsage | undefined): TokenUsage | undefined {
+  if (usage === undefined) return total;
+  if (total === undefined) return usage;
+  return {
+    promptTokens: total.promptTokens + usage.promptTokens,
+    completionTokens: total.completionTokens + usage.completionTokens,
+    totalTokens: total.totalTokens + usage.totalTokens,
+  };
+}

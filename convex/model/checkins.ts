@@ -12,16 +12,11 @@ import {
 import { localDate, effectiveTimeZone } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { invalidArgument, notFound } from "../errors";
+import { invalidArgument } from "../errors";
+import { loadOwned } from "./userTables";
 
 /** Most check-ins `checkins.today` returns (newest first). */
 export const TODAY_CHECKIN_READS = 200;
-
-async function ownConversation(ctx: QueryCtx, userId: Id<"users">, conversationId: Id<"conversations">) {
-  const conversation = await ctx.db.get("conversations", conversationId);
-  if (conversation === null || conversation.userId !== userId) throw notFound("conversation");
-  return conversation;
-}
 
 async function inserted(ctx: MutationCtx, id: Id<"checkins">): Promise<Doc<"checkins">> {
   const row = await ctx.db.get("checkins", id);
@@ -38,7 +33,7 @@ export async function logEmotion(
 ): Promise<Doc<"checkins">> {
   const problem = emotionProblem(input);
   if (problem !== null) throw invalidArgument(problem);
-  if (input.conversationId !== undefined) await ownConversation(ctx, user._id, input.conversationId);
+  if (input.conversationId !== undefined) await loadOwned(ctx, "conversations", input.conversationId, user._id);
   const id = await ctx.db.insert("checkins", {
     userId: user._id,
     kind: "emotion",
@@ -114,15 +109,4 @@ export async function checkinsOn(ctx: QueryCtx, userId: Id<"users">, date: strin
     .withIndex("by_user_date", (q) => q.eq("userId", userId).eq("localDate", date))
     .order("desc")
     .take(TODAY_CHECKIN_READS);
-}
-
-/** The caller's check-in; another user's answers exactly like a missing one. */
-export async function ownCheckinOrThrow(
-  ctx: QueryCtx,
-  userId: Id<"users">,
-  checkinId: Id<"checkins">,
-): Promise<Doc<"checkins">> {
-  const checkin = await ctx.db.get("checkins", checkinId);
-  if (checkin === null || checkin.userId !== userId) throw notFound("check-in");
-  return checkin;
 }

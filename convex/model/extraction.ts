@@ -12,6 +12,7 @@
 import { ConvexError, v, type Infer } from "convex/values";
 import { normalizeLabel } from "../../src/domain";
 import type { TokenUsage } from "../../src/llm/client";
+import { addUsage } from "../../src/usage";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { LIMITS, type DropLog, type SanitizedTurn, type StarEndpoint } from "../../src/llm/sanitize";
 import { rementionSignal } from "../../src/mechanics/stars";
@@ -26,6 +27,7 @@ import {
   vDomain,
   vEmotionValence,
   vGrowthDimension,
+  vModelFailure,
   vPolarity,
   vTokenUsage,
   type Extraction,
@@ -148,13 +150,7 @@ void (true satisfies Same<SanitizedTurn, CleanTurn>);
 
 export const vAttemptOutcome = v.union(
   v.object({ kind: v.literal("reply"), turn: vCleanTurn, usage: vTokenUsage }),
-  v.object({
-    kind: v.literal("failure"),
-    failureKind: v.union(v.literal("retryable"), v.literal("final")),
-    reason: v.string(),
-    retryAfterMs: v.optional(v.number()),
-    usage: v.optional(vTokenUsage),
-  }),
+  vModelFailure,
   v.object({ kind: v.literal("skipped"), reason: v.string() }),
 );
 export type AttemptOutcome = Infer<typeof vAttemptOutcome>;
@@ -259,17 +255,6 @@ export async function streamReply(
   } else if (reply.replyStatus === "streaming" && reply.content !== content) {
     await ctx.db.patch("messages", reply._id, { content });
   }
-}
-
-/** The user message's tokenUsage is the total billed over all its attempts. */
-function addUsage(total: TokenUsage | undefined, usage: TokenUsage | undefined): TokenUsage | undefined {
-  if (usage === undefined) return total;
-  if (total === undefined) return usage;
-  return {
-    promptTokens: total.promptTokens + usage.promptTokens,
-    completionTokens: total.completionTokens + usage.completionTokens,
-    totalTokens: total.totalTokens + usage.totalTokens,
-  };
 }
 
 // ---------------------------------------------------------------------------------------

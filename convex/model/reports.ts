@@ -22,20 +22,22 @@ import {
   type ReportSeries,
   type ReportStats,
 } from "../../src/mechanics/reflection";
-import { addDays, localDate, startOfLocalDate, type LocalDate, effectiveTimeZone } from "../../src/time";
-import type { TokenUsage } from "../../src/llm/client";
+import { addDays, effectiveTimeZone, localDate, startOfLocalDate, type LocalDate } from "../../src/time";
+import type { ModelFailure, TokenUsage } from "../../src/llm/client";
+import { addUsage } from "../../src/usage";
 import { nextDelayMs, shouldRetry, type Failure } from "../../src/llm/failures";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Infer } from "convex/values";
-import { notFound } from "../errors";
 import type { vReportAccumulator, vReportProgress, vReportSeries, vReportStats } from "../validators";
+import { budgetSpent } from "./batching";
 import { accountFirstDate, offersBetween } from "./consistency";
 import { NO_MODEL_REASON } from "./extraction";
 import { backoffRandom, configuredModel } from "./modelSettings";
 import { walkingJourneys } from "./journeys";
 import { dayRows } from "./progress";
+import { findOwned } from "./userTables";
 
 // The pure shapes and the stored validators are one shape (a drift fails the typecheck).
 void ({} as ReportAccumulator satisfies Infer<typeof vReportAccumulator>);
@@ -52,12 +54,6 @@ const MiB = 1 << 20;
 export const REPORT_PAGE = { messages: 1_000, conversations: 1_000, growth: 2_000, checkins: 1_000 } as const;
 /** A page also stops at this many bytes (messages carry text). */
 const REPORT_PAGE_BYTES = 2 * MiB;
-/**
- * A compute step starts no new phase once its transaction has used any of these (Convex
- * allows 32,000 documents and 16 MiB read, 4,096 index ranges); a page is at most
- * 2,000 documents or 2 MiB, so a step stays far inside the limits.
- */
-export const REPORT_STEP_BUDGET = { documentsRead: 8_000, bytesRead: 6 * MiB, databaseQueries: 1_000 } as const;
 /** Messages read to tell whether a window holds a user message (see hasActivity). */
 export const ACTIVITY_MESSAGE_READS = 50;
 /** Completed conversations whose title and summary the narrative prompt sees. */
@@ -223,17 +219,12 @@ function nextPhase(phase: Phase): Phase {
   return PHASES[PHASES.indexOf(phase) + 1] ?? "final";
 }
 
-async function budgetSpent(ctx: MutationCtx): Promise<boolean> {
-  const metrics = await ctx.meta.getTransactionMetrics();
-  return (Object.keys(REPORT_STEP_BUDGET) as (keyof typeof REPORT_STEP_BUDGET)[]).some(
-    (limit) => metrics[limit].used >= REPORT_STEP_BUDGET[limit],
-  );
-}
-
 /**
  * One compute step. A phase not started is first read with one bounded `take`; when it
  * holds more than a page, it is paged with `paginate` (Convex allows one per transaction, so
- * a step pages at most once). Returns "more" when the report needs another step (the caller
+ * a step pages at most once). Before each phase the step checks the jobs' one budget
+ * (model/batching.ts TRANSACTION_BUDGET); a page is at most 2,000 documents or 2 MiB, so a
+ * step that starts one under the budget stays far inside Convex's limits. Returns "more" when the report needs another step (the caller
  * schedules it), "done" when the statistics are stored (or the report is gone).
  */
 export async function computeStep(ctx: MutationCtx, reportId: Id<"reports">, now: number): Promise<"done" | "more"> {
@@ -286,9 +277,8 @@ async function finishReport(ctx: MutationCtx, report: Doc<"reports">, accumulato
   const { top, bottom } = rankStars(accumulator.starGrowth);
   const starLabels = new Map<string, string | null>();
   for (const { starId } of [...top, ...bottom]) {
-    const id = ctx.db.normalizeId("stars", starId);
-    const star = id === null ? null : await ctx.db.get("stars", id);
-    starLabels.set(starId, star?.userId === report.userId ? star.label : null);
+    const star = await findOwned(ctx, "stars", starId, report.userId);
+    starLabels.set(starId, star?.label ?? null);
   }
   const { stats, series } = finalizeReport(accumulator, {
     firstDate,
@@ -380,18 +370,8 @@ export async function narrativeContext(
 
 export type NarrativeOutcome =
   | { kind: "written"; narrative: string; usage: TokenUsage }
-  | { kind: "failure"; failureKind: "retryable" | "final"; reason: string; retryAfterMs?: number; usage?: TokenUsage }
+  | ModelFailure
   | { kind: "skipped"; reason: string };
-
-function addUsage(total: TokenUsage | undefined, usage: TokenUsage | undefined): TokenUsage | undefined {
-  if (usage === undefined) return total;
-  if (total === undefined) return usage;
-  return {
-    promptTokens: total.promptTokens + usage.promptTokens,
-    completionTokens: total.completionTokens + usage.completionTokens,
-    totalTokens: total.totalTokens + usage.totalTokens,
-  };
-}
 
 /**
  * Records one narrative attempt. Idempotent: only the current attempt of a pending narrative
@@ -435,11 +415,4 @@ export async function finishNarrative(
       attempt: attempt + 1,
     });
   }
-}
-
-/** The caller's report; another user's answers exactly like a missing one. */
-export async function ownReportOrThrow(ctx: QueryCtx, userId: Id<"users">, reportId: Id<"reports">) {
-  const report = await ctx.db.get("reports", reportId);
-  if (report === null || report.userId !== userId) throw notFound("report");
-  return report;
 }

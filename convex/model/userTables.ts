@@ -121,8 +121,13 @@ export async function loadOwned<T extends UserOwnedTable>(
   return doc;
 }
 
+/** Nouns the spelling rule below would get wrong. */
+const DOCUMENT_NOUNS: Partial<Record<UserOwnedTable, string>> = { checkins: "check-in" };
+
 /** "stars" → "star", "growthEvents" → "growth event", "dailyProgress" → "daily progress". */
 function documentNoun(table: UserOwnedTable): string {
+  const noun = DOCUMENT_NOUNS[table];
+  if (noun !== undefined) return noun;
   const words = table.replace(/([A-Z])/g, " $1").toLowerCase();
   return words.endsWith("ss") || !words.endsWith("s") ? words : words.slice(0, -1);
 }

@@ -11,6 +11,19 @@ import type { StructuredSchema } from "./schemas";
 
 export type TokenUsage = { promptTokens: number; completionTokens: number; totalTokens: number };
 
+/**
+ * A failed model call as an action hands it to its recording mutation: the classified
+ * failure (failures.ts decides the retry) and the tokens billed when a completion came back
+ * (convex/validators.ts vModelFailure).
+ */
+export type ModelFailure = {
+  kind: "failure";
+  failureKind: FailureKind;
+  reason: string;
+  retryAfterMs?: number;
+  usage?: TokenUsage;
+};
+
 export type StructuredResult<T> =
   | { ok: true; data: T; usage: TokenUsage }
   | {

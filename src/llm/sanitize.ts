@@ -59,8 +59,8 @@ export const LIMITS = {
   experimentFieldChars: TEXT_BOUNDS.experimentField,
   rationaleChars: TEXT_BOUNDS.rationale,
   experimentStars: 5,
-  emotionLabelChars: 40,
-  narrativeChars: 1_500,
+  emotionLabelChars: TEXT_BOUNDS.emotionLabel,
+  narrativeChars: TEXT_BOUNDS.reportNarrative,
   /** `dropped.count` stays exact; only the list of reasons is capped. */
   reasons: 50,
 } as const;

@@ -12,7 +12,8 @@ import {
   type GrowthProfile,
   type ReportType,
 } from "../domain";
-import { textLength } from "../text";
+import { clamp } from "../math";
+import { TEXT_BOUNDS, collapseSpaces, textLength } from "../text";
 import { addDays, daysBetween, type LocalDate } from "../time";
 import { currentStreak } from "./progress";
 
@@ -20,8 +21,8 @@ import { currentStreak } from "./progress";
 // Check-ins
 
 export const CHECKIN_LIMITS = {
-  labelChars: 40,
-  noteChars: 500,
+  labelChars: TEXT_BOUNDS.emotionLabel,
+  noteChars: TEXT_BOUNDS.energyNote,
   energyMin: 1,
   energyMax: 10,
 } as const;
@@ -31,7 +32,7 @@ export type EnergyInput = { level: number; note?: string };
 
 /** A label as stored: control characters and runs of whitespace become one space, trimmed. */
 export function cleanEmotionLabel(label: string): string {
-  return label.replace(/[\p{Cc}\s]+/gu, " ").trim();
+  return collapseSpaces(label);
 }
 
 /** What is wrong with an emotion check-in (naming the field), or null when it is valid. */
@@ -68,7 +69,7 @@ export function round1(value: number): number {
  * its first local date), and at least D itself.
  */
 export function consistencyWindow(date: LocalDate, accountFirstDate: LocalDate): LocalDate[] {
-  const span = Math.max(1, Math.min(CONSISTENCY_WINDOW_DAYS, daysBetween(accountFirstDate, date) + 1));
+  const span = clamp(daysBetween(accountFirstDate, date) + 1, 1, CONSISTENCY_WINDOW_DAYS);
   return Array.from({ length: span }, (_, i) => addDays(date, i - span + 1));
 }
 

@@ -8,6 +8,7 @@
 // higher for a stronger intensity; the bottom row marks completions (a mark per mission or
 // experiment completed that date). Only numbers and dates are drawn, never user text.
 import type { EmotionValence, ReportType } from "../domain";
+import { clamp } from "../math";
 import type { ReportSeries } from "../mechanics/reflection";
 
 export type ReportChartInput = {
@@ -56,7 +57,7 @@ export function renderReportChart(input: ReportChartInput): string {
   const days = series.days.length > 0 ? series.days : [{ localDate: input.firstDate, escapeIndex: null, missionsCompleted: 0, experimentsCompleted: 0 }];
   const span = Math.max(1, input.endsAt - input.startsAt);
   const column = PLOT_W / days.length;
-  const xAt = (instant: number) => LEFT + (Math.min(Math.max(instant - input.startsAt, 0), span) / span) * PLOT_W;
+  const xAt = (instant: number) => LEFT + (clamp(instant - input.startsAt, 0, span) / span) * PLOT_W;
   const xDay = (i: number) => LEFT + (i + 0.5) * column;
   const etaValues = days.flatMap((d) => (d.escapeIndex === null ? [] : [d.escapeIndex]));
   const etaMax = Math.max(2, Math.ceil(Math.max(0, ...etaValues)));
