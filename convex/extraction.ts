@@ -10,10 +10,18 @@ import { buildTurnMessages } from "../src/llm/prompts";
 import { normalizeSkillName, sanitizeTurn, type SanitizeContext } from "../src/llm/sanitize";
 import { TURN_SCHEMA, TURN_SCHEMA_NAME } from "../src/llm/schemas";
 import { internal } from "./_generated/api";
-import { internalAction, internalMutation, internalQuery } from "./_generated/server";
-import { NO_MODEL_REASON, finishAttempt as finish, vAttemptOutcome, type AttemptOutcome } from "./model/extraction";
+import type { Id } from "./_generated/dataModel";
+import { internalAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
+import {
+  NO_MODEL_REASON,
+  finishAttempt as finish,
+  vAttemptOutcome,
+  vStarTwin,
+  type AttemptOutcome,
+} from "./model/extraction";
 import { configuredModel } from "./model/modelSettings";
 import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
+import { recallForTurn, starTwinsForTurn, storeTurnMemories, type TurnRecall } from "./model/turnMemory";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
 
@@ -35,9 +43,15 @@ export const run = internalAction({
   handler: async (ctx, { messageId, attempt }): Promise<null> => {
     const context: TurnContext | null = await ctx.runQuery(internal.extraction.turnContext, { messageId, attempt });
     if (context === null) return null;
-    const outcome = await attemptTurn(context);
+    // Semantic memory (model/turnMemory.ts): recall before the chat call, star twins after it.
+    const recall = await recallStep(ctx, messageId, context);
+    const outcome = await attemptTurn(withRecalledMemories(context, recall));
+    const twins =
+      outcome.kind === "reply" && context.kind === "turn"
+        ? await starTwinsForTurn(ctx, context.recall.userId, outcome.turn.newStars)
+        : { twins: [], starVectors: [] };
     try {
-      await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome });
+      await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome, starTwins: twins.twins });
     } catch (error) {
       if (outcome.kind !== "reply") throw error;
       // Applying hit a bug: record a final failure (the tokens were billed) so the user can
@@ -49,9 +63,24 @@ export const run = internalAction({
         outcome: { kind: "failure", failureKind: "final", reason: "apply failed", usage: outcome.usage },
       });
     }
+    if (context.kind === "turn") {
+      await storeTurnMemories(ctx, context.recall.userId, recall?.messageVectors ?? [], twins.starVectors);
+    }
     return null;
   },
 });
+
+/** The turn's recall, only when the turn will call the model (not for a skip). */
+async function recallStep(ctx: ActionCtx, messageId: Id<"messages">, context: TurnContext): Promise<TurnRecall | null> {
+  if (context.kind !== "turn" || configuredModel() === null) return null;
+  return await recallForTurn(ctx, messageId, context);
+}
+
+/** The context with the prompt's memories replaced by the recalled ones (which include the companion's). */
+function withRecalledMemories(context: TurnContext, recall: TurnRecall | null): TurnContext {
+  if (context.kind !== "turn" || recall === null) return context;
+  return { ...context, prompt: { ...context.prompt, memories: recall.memories } };
+}
 
 /** The model call and the sanitizer: the answer is untrusted input until sanitizeTurn. */
 async function attemptTurn(context: TurnContext): Promise<AttemptOutcome> {
@@ -94,10 +123,10 @@ function sanitizeContext(context: Extract<TurnContext, { kind: "turn" }>): Sanit
 
 /** Applies a reply or records a failure / skip for one attempt (idempotent). */
 export const finishAttempt = internalMutation({
-  args: { ...vRunArgs, outcome: vAttemptOutcome },
+  args: { ...vRunArgs, outcome: vAttemptOutcome, starTwins: v.optional(v.array(vStarTwin)) },
   returns: v.null(),
-  handler: async (ctx, { messageId, attempt, outcome }) => {
-    await finish(ctx, messageId, attempt, outcome, Date.now());
+  handler: async (ctx, { messageId, attempt, outcome, starTwins }) => {
+    await finish(ctx, messageId, attempt, outcome, Date.now(), starTwins);
     return null;
   },
 });

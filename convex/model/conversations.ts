@@ -11,6 +11,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
 import { userText } from "./clientInput";
 import { initialExtraction, scheduleExtraction } from "./extraction";
+import { rememberMessage } from "./memories";
 import { recordInteraction } from "./relationships";
 
 export function assertActive(conversation: Doc<"conversations">): void {
@@ -121,6 +122,9 @@ export async function storeUserMessage(
     userMessageCount: conversation.userMessageCount + 1,
     lastMessageAt: Math.max(conversation.lastMessageAt, now),
   });
+  // Remembered at once (pending): the turn embeds it, or the sweep once a model is configured.
+  const message = await ctx.db.get("messages", messageId);
+  if (message !== null) await rememberMessage(ctx, message);
   if (extraction.status === "pending") await scheduleExtraction(ctx, messageId, 1, 0);
   return messageId;
 }

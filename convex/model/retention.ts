@@ -7,6 +7,8 @@ import { KEEP_ALL_DAYS, KEEP_DAILY_DAYS, isRetentionDue, pruneDecision, type Pru
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { budgetSpent } from "./batching";
+import { forgetSource } from "./memories";
 import { lifeStatesPrunedAt, markLifeStatesPruned, scheduleForWrite } from "./schedule";
 
 // ---------------------------------------------------------------------------------------
@@ -224,7 +226,15 @@ export async function archiveStep(
   now: number,
 ): Promise<{ deleted: number; archived: boolean }> {
   const messages = await conversationMessages(ctx, conversation._id).take(MESSAGES_PER_STEP);
-  await Promise.all(messages.map((message) => ctx.db.delete("messages", message._id)));
+  let deleted = 0;
+  for (const message of messages) {
+    // A message's memory (up to 16 chunks with their vectors) goes with it, so a step stops
+    // early once the jobs' budget is spent; the conversation's summary memory stays.
+    if (deleted > 0 && (await budgetSpent(ctx))) return { deleted, archived: false };
+    await forgetSource(ctx, message.userId, message._id);
+    await ctx.db.delete("messages", message._id);
+    deleted += 1;
+  }
   if (messages.length === MESSAGES_PER_STEP) return { deleted: messages.length, archived: false };
   await ctx.db.patch("conversations", conversation._id, { status: "archived", archivedAt: now });
   return { deleted: messages.length, archived: true };

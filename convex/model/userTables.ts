@@ -44,6 +44,8 @@ export const USER_TABLES = {
   storyEvents: "by_user",
   checkins: "by_user",
   reports: "by_user_type_end",
+  memories: "by_user",
+  memoryVectors: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

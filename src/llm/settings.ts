@@ -46,3 +46,27 @@ export function pinnedBackoffJitter(env: Environment): number | null {
   const pinned = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
   return Number.isFinite(pinned) && pinned >= 0 && pinned <= 1 ? pinned : null;
 }
+
+// ---------------------------------------------------------------- embeddings (semantic memory)
+
+export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
+/**
+ * Length of every stored vector. Fixed by the schema's vector index (convex/schema.ts
+ * memoryVectors.by_embedding `dimensions`): a model with another length needs that number
+ * changed with this one, and every memory embedded again (docs/pipeline.md "Memory").
+ */
+export const EMBEDDING_DIMENSIONS = 1536;
+
+export type EmbeddingSettings = ModelSettings & { dimensions: number };
+
+/**
+ * The embeddings endpoint of the same OpenAI-compatible server as the chat model (same key,
+ * base URL and deadline), with OPENAI_EMBEDDING_MODEL (default text-embedding-3-small).
+ * Null without OPENAI_API_KEY: nothing is embedded, everything else works as before.
+ */
+export function embeddingSettings(env: Environment): EmbeddingSettings | null {
+  const chat = modelSettings(env);
+  if (chat === null) return null;
+  const model = env.OPENAI_EMBEDDING_MODEL?.trim() || DEFAULT_EMBEDDING_MODEL;
+  return { ...chat, model, dimensions: EMBEDDING_DIMENSIONS };
+}

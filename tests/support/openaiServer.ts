@@ -34,6 +34,9 @@ export type RecordedRequest = {
   body: unknown;
 };
 
+/** What the embeddings route answers next instead of vectors (a scripted failure). */
+export type ScriptedEmbeddingFailure = { status: number; body?: unknown; headers?: Record<string, string> };
+
 export type OpenAIServer = {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -45,6 +48,18 @@ export type OpenAIServer = {
   pending: () => number;
   /** Forgets the queue and the recorded requests (between tests). */
   reset: () => void;
+  /**
+   * POST /v1/embeddings (OpenAI's response format), apart from the chat queue: deterministic
+   * vectors built from the words of each input (embeddingFor), so similarity is exact.
+   */
+  embeddings: {
+    /** Every embeddings request, in order (chat requests stay in `requests`). */
+    requests: RecordedRequest[];
+    /** The next requests fail with these, one each, before vectors resume. */
+    fail: (...failures: ScriptedEmbeddingFailure[]) => void;
+    /** Words that embed as another word ("mornings" → "morning"): the test decides what means the same. */
+    synonyms: Map<string, string>;
+  };
   close: () => Promise<void>;
 };
 
@@ -53,6 +68,9 @@ export const DEFAULT_USAGE: ScriptedUsage = { prompt_tokens: 120, completion_tok
 export async function startOpenAIServer(): Promise<OpenAIServer> {
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const embeddingRequests: RecordedRequest[] = [];
+  const embeddingFailures: ScriptedEmbeddingFailure[] = [];
+  const synonyms = new Map<string, string>();
   let nextId = 1;
 
   const server = createServer((req, res) => {
@@ -66,6 +84,12 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     const text = await readBody(req);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     const body = parseJson(text);
+    if (req.method === "POST" && /^(\/v1)?\/embeddings$/.test(path)) {
+      embeddingRequests.push({ method: req.method, path, headers: req.headers, body });
+      const failure = embeddingFailures.shift();
+      if (failure) return send(res, failure.status, failure.body ?? errorBody(failure.status), failure.headers);
+      return send(res, 200, embeddingsResponse(body, synonyms));
+    }
     requests.push({ method: req.method ?? "", path, headers: req.headers, body });
     if (req.method !== "POST" || !/^(\/v1)?\/chat\/completions$/.test(path)) {
       return send(res, 404, { error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error" } });
@@ -104,12 +128,71 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     reset: () => {
       queue.length = 0;
       requests.length = 0;
+      embeddingRequests.length = 0;
+      embeddingFailures.length = 0;
+      synonyms.clear();
+    },
+    embeddings: {
+      requests: embeddingRequests,
+      fail: (...failures) => embeddingFailures.push(...failures),
+      synonyms,
     },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections(); // keep-alive sockets would hold close() open
         server.close(() => resolve());
       }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Embeddings: a bag of words, one dimension per word (by hash), unit length. Two texts'
+// cosine similarity is then exactly their shared words' share: "coffee with Priya" and
+// "Priya loves coffee" share 2 of 3 content words each (similarity 2/3).
+
+export const EMBEDDING_DIMENSIONS = 1536;
+
+const STOP_WORDS = new Set(
+  "a an and are as at be but by do for from had has have he her him his how i i'm im in is it its me my of on or our she so that the their them then there they this to was we were what when which who will with you your about".split(
+    " ",
+  ),
+);
+
+/** The content words of a text, as the embedding sees them (lower case, no stop words, synonyms applied). */
+export function embeddingWords(text: string, synonyms: ReadonlyMap<string, string> = new Map()): string[] {
+  return text
+    .toLowerCase()
+    .replace(/['’]/g, "")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 1 && !STOP_WORDS.has(word))
+    .map((word) => synonyms.get(word) ?? word);
+}
+
+function wordDimension(word: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < word.length; i += 1) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+  return (hash >>> 0) % EMBEDDING_DIMENSIONS;
+}
+
+/** The vector the loopback server answers for `text` (tests plant memories with the same). */
+export function embeddingFor(text: string, synonyms: ReadonlyMap<string, string> = new Map()): number[] {
+  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+  for (const word of new Set(embeddingWords(text, synonyms))) vector[wordDimension(word)] += 1;
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  // A text with no content word still gets a (lonely) direction, never a zero vector.
+  if (norm === 0) vector[EMBEDDING_DIMENSIONS - 1] = 1;
+  return norm === 0 ? vector : vector.map((x) => x / norm);
+}
+
+function embeddingsResponse(body: unknown, synonyms: ReadonlyMap<string, string>) {
+  const rawInput = typeof body === "object" && body !== null && "input" in body ? body.input : [];
+  const inputs = (Array.isArray(rawInput) ? rawInput : [rawInput]).map(String);
+  const tokens = inputs.reduce((sum, input) => sum + embeddingWords(input).length + 1, 0);
+  return {
+    object: "list",
+    data: inputs.map((input, index) => ({ object: "embedding", index, embedding: embeddingFor(input, synonyms) })),
+    model: readModel(body),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
 }
 
