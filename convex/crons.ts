@@ -22,6 +22,10 @@ crons.cron("archive conversations", "13 5 * * *", internal.jobs.archiveConversat
 // Hourly at :37: abandon active conversations idle for 24 h (conversations.ts pages and fans out).
 crons.cron("abandon idle conversations", "37 * * * *", internal.conversations.abandonIdle, {});
 
+// Hourly at :53: embed memories still pending after 10 minutes (memory.ts; a failed or
+// missed embedding, a key set later).
+crons.cron("sweep memories", "53 * * * *", internal.memory.sweep, {});
+
 // Daily at 04:29 UTC: forget svix ids processed more than 30 days ago (users.ts).
 crons.cron("prune webhook events", "29 4 * * *", internal.users.pruneWebhookEvents, {});
 

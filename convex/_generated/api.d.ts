@@ -72,6 +72,7 @@ import type * as relationships from "../relationships.js";
 import type * as reports from "../reports.js";
 import type * as skills from "../skills.js";
 import type * as stars from "../stars.js";
+import type * as summaries from "../summaries.js";
 import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
@@ -143,6 +144,7 @@ declare const fullApi: ApiFromModules<{
   reports: typeof reports;
   skills: typeof skills;
   stars: typeof stars;
+  summaries: typeof summaries;
   users: typeof users;
   validators: typeof validators;
 }>;

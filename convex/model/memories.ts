@@ -74,7 +74,11 @@ async function rememberOne(
     return null;
   }
   if (first === undefined) return await insertMemory(ctx, userId, kind, sourceId, 0, text, createdAt);
-  if (first.text === text && first.kind === kind) return first._id;
+  if (first.text === text) {
+    // Same words, new kind (a star dismissed): the vector stays; its kind follows (rememberStar).
+    if (first.kind !== kind) await ctx.db.patch("memories", first._id, { kind, importance: MEMORY_IMPORTANCE[kind] });
+    return first._id;
+  }
   if (first.vectorId !== undefined) await ctx.db.delete("memoryVectors", first.vectorId);
   await ctx.db.patch("memories", first._id, {
     kind,

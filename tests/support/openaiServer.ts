@@ -52,6 +52,8 @@ export type OpenAIServer = {
    * POST /v1/embeddings (OpenAI's response format), apart from the chat queue: deterministic
    * vectors built from the words of each input (embeddingFor), so similarity is exact.
    */
+  /** Conversation summary requests (response format "conversation_summary"), answered by summaryFor. */
+  summaries: { requests: RecordedRequest[] };
   embeddings: {
     /** Every embeddings request, in order (chat requests stay in `requests`). */
     requests: RecordedRequest[];
@@ -69,6 +71,7 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const embeddingRequests: RecordedRequest[] = [];
+  const summaryRequests: RecordedRequest[] = [];
   const embeddingFailures: ScriptedEmbeddingFailure[] = [];
   const synonyms = new Map<string, string>();
   let nextId = 1;
@@ -89,6 +92,12 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       const failure = embeddingFailures.shift();
       if (failure) return send(res, failure.status, failure.body ?? errorBody(failure.status), failure.headers);
       return send(res, 200, embeddingsResponse(body, synonyms));
+    }
+    if (req.method === "POST" && isSummaryRequest(body)) {
+      // Conversation summaries (convex/summaries.ts) are answered apart from the chat queue, so
+      // a test's scripted turns are never consumed by the summary a completion schedules.
+      summaryRequests.push({ method: req.method, path, headers: req.headers, body });
+      return send(res, 200, completionFor({ json: { summary: summaryFor(body) } }, `chatcmpl-summary-${nextId++}`, readModel(body)));
     }
     requests.push({ method: req.method ?? "", path, headers: req.headers, body });
     if (req.method !== "POST" || !/^(\/v1)?\/chat\/completions$/.test(path)) {
@@ -129,9 +138,11 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
       queue.length = 0;
       requests.length = 0;
       embeddingRequests.length = 0;
+      summaryRequests.length = 0;
       embeddingFailures.length = 0;
       synonyms.clear();
     },
+    summaries: { requests: summaryRequests },
     embeddings: {
       requests: embeddingRequests,
       fail: (...failures) => embeddingFailures.push(...failures),
@@ -194,6 +205,20 @@ function embeddingsResponse(body: unknown, synonyms: ReadonlyMap<string, string>
     model: readModel(body),
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
+}
+
+function isSummaryRequest(body: unknown): boolean {
+  const format = (body as { response_format?: { json_schema?: { name?: unknown } } } | null)?.response_format;
+  return format?.json_schema?.name === "conversation_summary";
+}
+
+/** The scripted summary: "You talked about " and the user's words of the conversation data. */
+export function summaryFor(body: unknown): string {
+  const messages = (body as { messages?: { content?: unknown }[] } | null)?.messages ?? [];
+  const data = String(messages.at(-1)?.content ?? "");
+  const parsed = parseJson(data.slice(data.indexOf("\n") + 1)) as { turns?: { role: string; content: string }[] } | null;
+  const said = (parsed?.turns ?? []).filter((turn) => turn.role === "user").map((turn) => turn.content);
+  return `You talked about ${said.join(" ").slice(0, 400) || "nothing yet"}`;
 }
 
 function completionFor(script: ScriptedResponse, id: string, model: string) {
