@@ -266,6 +266,8 @@ export default defineSchema({
     vectorStatus: v.union(v.literal("pending"), v.literal("embedded")),
     /** Failed embedding attempts so far (the sweep retries until it lands). */
     embedAttempts: v.number(),
+    /** Message memories: their conversation, so archival deletes them by one index range. */
+    conversationId: v.optional(v.id("conversations")),
     /** The stored embedding (memoryVectors), once embedded: a vector hit finds its memory by index. */
     vectorId: v.optional(v.id("memoryVectors")),
   })
@@ -273,6 +275,7 @@ export default defineSchema({
     .index("by_user_source", ["userId", "sourceId", "chunk"])
     .index("by_vector_status", ["vectorStatus", "createdAt"])
     .index("by_vector", ["vectorId"])
+    .index("by_conversation", ["conversationId", "createdAt"])
     // Full-text search over the same text, per user and kind (model/recall.ts).
     .searchIndex("search_text", { searchField: "text", filterFields: ["userId", "kind"] }),
 

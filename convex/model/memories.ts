@@ -96,7 +96,9 @@ export async function rememberMessage(ctx: MutationCtx, message: Doc<"messages">
   const chunks = chunkText(message.content);
   const ids: Id<"memories">[] = [];
   for (const [index, text] of chunks.entries()) {
-    ids.push(await insertMemory(ctx, message.userId, "message", message._id, index, text, message.createdAt));
+    const id = await insertMemory(ctx, message.userId, "message", message._id, index, text, message.createdAt);
+    await ctx.db.patch("memories", id, { conversationId: message.conversationId });
+    ids.push(id);
   }
   return ids;
 }
@@ -131,6 +133,23 @@ export async function rememberReflection(ctx: MutationCtx, experiment: Doc<"expe
 /** Forgets everything remembered of a source (an archived message, a deleted star). */
 export async function forgetSource(ctx: MutationCtx, userId: Id<"users">, sourceId: string): Promise<number> {
   const memories = await memoriesOf(ctx, userId, sourceId);
+  await Promise.all(memories.map((memory) => deleteMemory(ctx, memory)));
+  return memories.length;
+}
+
+/**
+ * Forgets up to `limit` memories of a conversation's messages (archival: the messages go;
+ * the summary's memory has no conversationId and stays). Returns how many it deleted.
+ */
+export async function forgetConversationMessages(
+  ctx: MutationCtx,
+  conversationId: Id<"conversations">,
+  limit: number,
+): Promise<number> {
+  const memories = await ctx.db
+    .query("memories")
+    .withIndex("by_conversation", (q) => q.eq("conversationId", conversationId))
+    .take(limit);
   await Promise.all(memories.map((memory) => deleteMemory(ctx, memory)));
   return memories.length;
 }
