@@ -126,8 +126,7 @@ export async function storeUserMessage(
     lastMessageAt: Math.max(conversation.lastMessageAt, now),
   });
   // Remembered at once (pending): the turn embeds it, or the sweep once a model is configured.
-  const message = await ctx.db.get("messages", messageId);
-  if (message !== null) await rememberMessage(ctx, message);
+  await rememberMessage(ctx, { _id: messageId, userId: conversation.userId, conversationId: conversation._id, content, createdAt: now });
   if (extraction.status === "pending") await scheduleExtraction(ctx, messageId, 1, 0);
   return messageId;
 }

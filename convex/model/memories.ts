@@ -35,9 +35,11 @@ async function insertMemory(
   chunk: number,
   text: string,
   createdAt: number,
+  conversationId?: Id<"conversations">,
 ): Promise<Id<"memories">> {
   return await ctx.db.insert("memories", {
     userId,
+    conversationId,
     kind,
     sourceId,
     chunk,
@@ -92,13 +94,16 @@ async function rememberOne(
 }
 
 /** A user message, in chunks (a short one is one chunk). Returns the chunks' ids in order. */
-export async function rememberMessage(ctx: MutationCtx, message: Doc<"messages">): Promise<Id<"memories">[]> {
+export async function rememberMessage(
+  ctx: MutationCtx,
+  message: Pick<Doc<"messages">, "_id" | "userId" | "conversationId" | "content" | "createdAt">,
+): Promise<Id<"memories">[]> {
   const chunks = chunkText(message.content);
   const ids: Id<"memories">[] = [];
   for (const [index, text] of chunks.entries()) {
-    const id = await insertMemory(ctx, message.userId, "message", message._id, index, text, message.createdAt);
-    await ctx.db.patch("memories", id, { conversationId: message.conversationId });
-    ids.push(id);
+    ids.push(
+      await insertMemory(ctx, message.userId, "message", message._id, index, text, message.createdAt, message.conversationId),
+    );
   }
   return ids;
 }
