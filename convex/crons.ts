@@ -24,6 +24,9 @@ crons.cron("abandon idle conversations", "37 * * * *", internal.conversations.ab
 
 // Every 2 minutes: recover attempts whose action died (sweeper.ts; docs/pipeline.md "Nothing stuck").
 crons.interval("sweep stuck attempts", { minutes: 2 }, internal.sweeper.sweepStuck, {});
+// Hourly at :53: embed memories still pending after 10 minutes (memory.ts; a failed or
+// missed embedding, a key set later).
+crons.cron("sweep memories", "53 * * * *", internal.memory.sweep, {});
 
 // Daily at 04:29 UTC: forget svix ids processed more than 30 days ago (users.ts).
 crons.cron("prune webhook events", "29 4 * * *", internal.users.pruneWebhookEvents, {});

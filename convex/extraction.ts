@@ -20,10 +20,12 @@ import {
   finishAttempt as finish,
   streamReply as writeStreamedReply,
   vAttemptOutcome,
+  vStarTwin,
   type AttemptOutcome,
 } from "./model/extraction";
 import { configuredModel, streamingEnabled } from "./model/modelSettings";
 import { loadTurnContext, vTurnContext, type TurnContext } from "./model/turnContext";
+import { recallForTurn, starTwinsForTurn, storeTurnMemories, type TurnRecall } from "./model/turnMemory";
 import { callModelWithBudget, type BudgetedCall } from "./model/usage";
 
 const vRunArgs = { messageId: v.id("messages"), attempt: v.number() };
@@ -46,9 +48,15 @@ export const run = internalAction({
   handler: async (ctx, { messageId, attempt }): Promise<null> => {
     const context: TurnContext | null = await ctx.runQuery(internal.extraction.turnContext, { messageId, attempt });
     if (context === null) return null;
-    const outcome = await attemptTurn(ctx, context, { messageId, attempt });
+    // Semantic memory (model/turnMemory.ts): recall before the chat call, star twins after it.
+    const recall = await recallStep(ctx, messageId, context);
+    const outcome = await attemptTurn(ctx, withRecalledMemories(context, recall), { messageId, attempt });
+    const twins =
+      outcome.kind === "reply" && context.kind === "turn"
+        ? await starTwinsForTurn(ctx, context.recall.userId, outcome.turn.newStars)
+        : { twins: [], starVectors: [] };
     try {
-      await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome });
+      await ctx.runMutation(internal.extraction.finishAttempt, { messageId, attempt, outcome, starTwins: twins.twins });
     } catch (error) {
       if (outcome.kind !== "reply") throw error;
       // Applying hit a bug: record a final failure (the tokens were billed) so the user can
@@ -60,9 +68,24 @@ export const run = internalAction({
         outcome: { kind: "failure", failureKind: "final", reason: "apply failed", usage: outcome.usage },
       });
     }
+    if (context.kind === "turn") {
+      await storeTurnMemories(ctx, context.recall.userId, recall?.messageVectors ?? [], twins.starVectors);
+    }
     return null;
   },
 });
+
+/** The turn's recall, only when the turn will call the model (not for a skip). */
+async function recallStep(ctx: ActionCtx, messageId: Id<"messages">, context: TurnContext): Promise<TurnRecall | null> {
+  if (context.kind !== "turn" || configuredModel() === null) return null;
+  return await recallForTurn(ctx, messageId, context);
+}
+
+/** The context with the prompt's memories replaced by the recalled ones (which include the companion's). */
+function withRecalledMemories(context: TurnContext, recall: TurnRecall | null): TurnContext {
+  if (context.kind !== "turn" || recall === null) return context;
+  return { ...context, prompt: { ...context.prompt, memories: recall.memories } };
+}
 
 type Attempt = { messageId: Id<"messages">; attempt: number };
 
@@ -150,10 +173,10 @@ function sanitizeContext(context: Extract<TurnContext, { kind: "turn" }>): Sanit
 
 /** Applies a reply or records a failure / skip for one attempt (idempotent). */
 export const finishAttempt = internalMutation({
-  args: { ...vRunArgs, outcome: vAttemptOutcome },
+  args: { ...vRunArgs, outcome: vAttemptOutcome, starTwins: v.optional(v.array(vStarTwin)) },
   returns: v.null(),
-  handler: async (ctx, { messageId, attempt, outcome }) => {
-    await finish(ctx, messageId, attempt, outcome, Date.now());
+  handler: async (ctx, { messageId, attempt, outcome, starTwins }) => {
+    await finish(ctx, messageId, attempt, outcome, Date.now(), starTwins);
     return null;
   },
 });

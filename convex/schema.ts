@@ -19,6 +19,7 @@ import {
   vGrowthSource,
   vJourneyStatus,
   vLifeStateSource,
+  vMemoryKind,
   vMessageRole,
   vReplyStatus,
   vAttemptKind,
@@ -296,6 +297,58 @@ export default defineSchema({
     .index("by_reply_to", ["replyTo"])
     // The user's turns in flight (pending) and waiting (queued), oldest first (model/turns.ts).
     .index("by_user_extraction_status", ["userId", "extraction.status", "createdAt"]),
+
+  // Semantic memory (docs/pipeline.md "Memory"). Written only by model/memories.ts: a user
+  // message when it is stored (in chunks), a star when created or edited (kind
+  // dismissed_star once dismissed), a conversation's summary, an experiment's reflection.
+  // Deleted with their message by conversation archival, and by account erasure.
+  memories: defineTable({
+    userId: v.id("users"),
+    kind: vMemoryKind,
+    /** The message, star, conversation or experiment remembered (its id as a string). */
+    sourceId: v.string(),
+    /** Position of this chunk in a long message (0 for everything else). */
+    chunk: v.number(),
+    text: v.string(),
+    /** When the source was said or made (a message's createdAt), not when this row was written. */
+    createdAt: v.number(),
+    /** 0..1 by kind (src/memory.ts MEMORY_IMPORTANCE): breaks ties between equally relevant memories. */
+    importance: v.number(),
+    /** Until the embedding is stored: pending (the turn, a retry or the sweep embeds it), then embedded. */
+    vectorStatus: v.union(v.literal("pending"), v.literal("embedded")),
+    /** Failed embedding attempts so far (the sweep retries until it lands). */
+    embedAttempts: v.number(),
+    /** Message memories: their conversation, so archival deletes them by one index range. */
+    conversationId: v.optional(v.id("conversations")),
+    /** The stored embedding (memoryVectors), once embedded: a vector hit finds its memory by index. */
+    vectorId: v.optional(v.id("memoryVectors")),
+  })
+    .index("by_user", ["userId", "createdAt"])
+    .index("by_user_source", ["userId", "sourceId", "chunk"])
+    .index("by_vector_status", ["vectorStatus", "createdAt"])
+    .index("by_vector", ["vectorId"])
+    .index("by_conversation", ["conversationId", "createdAt"])
+    // Full-text search over the same text, per user and kind (model/recall.ts).
+    .searchIndex("search_text", { searchField: "text", filterFields: ["userId", "kind"] }),
+
+  // The embedding of one memory, apart from its text so everyday reads of memories stay
+  // small (Convex's advice for vectors). Written with the memory's status by
+  // model/memories.ts storeVectors; deleted with its memory and by account erasure.
+  memoryVectors: defineTable({
+    userId: v.id("users"),
+    memoryId: v.id("memories"),
+    kind: vMemoryKind,
+    /**
+     * `${userId}:${kind}`: a vector search filter is one `or` of equalities, so "this user's
+     * memories of these kinds" needs one field holding both.
+     */
+    userKind: v.string(),
+    embedding: v.array(v.float64()),
+  })
+    .index("by_user", ["userId"])
+    .index("by_memory", ["memoryId"])
+    // 1536 = EMBEDDING_DIMENSIONS (src/llm/settings.ts); a model with another length changes both.
+    .vectorIndex("by_embedding", { vectorField: "embedding", dimensions: 1536, filterFields: ["userKind"] }),
 
   // Written by journeys.*; velocity/momentum by the daily job. Deleted by account erasure.
   journeys: defineTable({

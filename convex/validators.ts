@@ -25,6 +25,7 @@ import {
   NARRATIVE_STATUSES,
   POLARITIES,
   RELATIONSHIP_TIERS,
+  MEMORY_KINDS,
   SCENARIOS,
   REPORT_STATUSES,
   REPORT_TYPES,
@@ -216,6 +217,7 @@ export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T exten
 // Companions and quests (MECHANICS §10)
 export const vScenario = literals(...SCENARIOS);
 export const vRelationshipTier = literals(...RELATIONSHIP_TIERS);
+export const vMemoryKind = literals(...MEMORY_KINDS);
 export const vStoryEventKind = literals(...STORY_EVENT_KINDS);
 
 /** One revealed quest of a user's narrative: the template and the mission made from it. */

@@ -146,6 +146,8 @@ type Ctx = {
   questMissionsCompleted: number;
   conversationsBy: Record<string, number>;
   warnings: string[];
+  /** The first turn whose prompt carried a memory from at least a week before (semantic memory, issue 14). */
+  weekOldRecall: { date: string; memoryDate: string; text: string } | null;
 };
 
 /** Runs scheduled work started at this instant (pipeline actions, job fan-out) to the end. */
@@ -234,12 +236,32 @@ async function converse(ctx: Ctx, conversation: ScriptedConversation): Promise<v
     const messageId = await ctx.user.mutation(api.messages.send, { conversationId, content: turn.user });
     await settle(ctx.t);
     ctx.messagesSent += 1;
+    noteWeekOldRecall(ctx);
     const { page } = await ctx.user.query(api.messages.list, { conversationId, paginationOpts: { numItems: 4, cursor: null } });
     const status = page.find((message) => message._id === messageId)?.extraction?.status;
     if (status !== "done") ctx.warnings.push(`message "${turn.user.slice(0, 40)}...": extraction ${status ?? "missing"}`);
     await ctx.clock.advanceTo(ctx.clock.now() + 3 * MINUTE);
   }
   await ctx.user.mutation(api.conversations.complete, { conversationId });
+  // The completion schedules the conversation's summary (summaries.ts): let it finish before the clock moves on.
+  await settle(ctx.t);
+}
+
+/** Remembers the first prompt that carried a recalled memory dated a week or more before today. */
+function noteWeekOldRecall(ctx: Ctx): void {
+  if (ctx.model.mode !== "scripted" || ctx.weekOldRecall !== null) return;
+  const body = ctx.model.server.requests.at(-1)?.body as { messages?: { content?: unknown }[] } | undefined;
+  const data = String(body?.messages?.[1]?.content ?? "");
+  let memories: { date: string; text: string; kind?: string }[] = [];
+  try {
+    memories = (JSON.parse(data.slice(data.indexOf("\n") + 1)) as { memories?: typeof memories }).memories ?? [];
+  } catch {
+    return; // not a turn's context (never expected): nothing to note
+  }
+  const today = localDate(ctx.clock.now(), ctx.timezone);
+  const weekAgo = addDays(today, -7);
+  const old = memories.find((memory) => memory.kind !== undefined && memory.date <= weekAgo);
+  if (old !== undefined) ctx.weekOldRecall = { date: today, memoryDate: old.date, text: old.text };
 }
 
 /**
@@ -449,7 +471,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       questMissionsCompleted: 0,
       conversationsBy: {},
       warnings: [],
+      weekOldRecall: null,
     };
+    let recallPrinted = false;
 
     const daily: DayLine[] = [];
     const frames: DemoFrame[] = [];
@@ -492,6 +516,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         await captureFrame(user, { day, date: line.date, timezone, now: clock.now(), journeyId: ctx.journeyId, streak: line.streak }),
       );
       log(formatDayLine(line));
+      if (ctx.weekOldRecall !== null && !recallPrinted) {
+        recallPrinted = true;
+        const { date, memoryDate, text } = ctx.weekOldRecall;
+        log(`  the coach remembers: on ${date} the prompt carried the user's words of ${memoryDate}: "${text}"`);
+      }
     }
 
     const reports = await monthReports(ctx);

@@ -176,11 +176,13 @@ export const EMPTY_GROWTH_PROFILE: GrowthProfile = {
 
 /** Normalizes a label for identity: case, spacing and punctuation do not make a new star. */
 export function normalizeLabel(label: string): string {
+  // Identity, not display: everything but letters, marks and digits goes, so case, spacing
+  // and punctuation (apostrophes, hyphens, quotes) never separate two labels: "Mom's Advice"
+  // = "moms advice", "Doom-Scrolling" = "doomscrolling" = "doom scrolling".
   return label
     .normalize("NFKC")
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, "");
 }
 
 // Companions and quests (MECHANICS §10)
@@ -200,3 +202,18 @@ export const STORY_EVENT_KINDS = [
   "story_completed",
 ] as const;
 export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
+
+// Semantic memory (docs/pipeline.md "Memory")
+
+/**
+ * What a memory remembers: a user message (or one chunk of a long one), a star (label and
+ * description), a conversation's summary, an experiment's reflection. A dismissed star keeps
+ * its memory as `dismissed_star`: never recalled into a prompt, only compared with new stars
+ * so the concept is not recreated under another wording.
+ */
+export const MEMORY_KINDS = ["message", "star", "dismissed_star", "summary", "reflection"] as const;
+export type MemoryKind = (typeof MEMORY_KINDS)[number];
+/** The kinds a turn and memory.search may recall. */
+export const RECALLED_MEMORY_KINDS = ["message", "star", "summary", "reflection"] as const satisfies readonly MemoryKind[];
+/** The kinds a new star is compared with (dedupe by meaning). */
+export const STAR_MEMORY_KINDS = ["star", "dismissed_star"] as const satisfies readonly MemoryKind[];

@@ -22,6 +22,8 @@ export const TEXT_BOUNDS = {
   ref: 64,
   // conversations
   message: 8_000,
+  /** A conversation's summary (the model's, cut), the app's preview and a memory. */
+  summary: 1_000,
   // experiments (model output; the reflection is the user's)
   experimentField: 200,
   rationale: 500,

@@ -10,6 +10,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { invalidTransition } from "../errors";
 import { userText } from "./clientInput";
+import { internal } from "../_generated/api";
+import { rememberMessage } from "./memories";
+import { configuredModel } from "./modelSettings";
 import { recordInteraction } from "./relationships";
 import { admissionStatus, scheduleExtraction } from "./turns";
 
@@ -82,6 +85,7 @@ export async function completeConversation(
     throw invalidTransition(`the conversation is ${conversation.status}; only an active one can be completed`);
   }
   await ctx.db.patch("conversations", conversation._id, { status: "completed", completedAt: now });
+  await scheduleSummary(ctx, conversation);
   await recordInteraction(ctx, user, conversation, now);
   const unchanged = { mirrorAdvanced: false, mirrorDay: user.mirrorDay, currentPhase: user.currentPhase };
   if (conversation.phase !== "mirror") return unchanged;
@@ -122,6 +126,8 @@ export async function storeUserMessage(
     userMessageCount: conversation.userMessageCount + 1,
     lastMessageAt: Math.max(conversation.lastMessageAt, now),
   });
+  // Remembered at once (pending): the turn embeds it, or the sweep once a model is configured.
+  await rememberMessage(ctx, { _id: messageId, userId: conversation.userId, conversationId: conversation._id, content, createdAt: now });
   if (extraction.status === "pending") await scheduleExtraction(ctx, { _id: messageId, userId: conversation.userId }, 1, 0);
   return messageId;
 }
@@ -150,5 +156,12 @@ export async function abandonIfIdle(
     return false;
   }
   await ctx.db.patch("conversations", conversationId, { status: "abandoned" });
+  await scheduleSummary(ctx, conversation);
   return true;
+}
+
+/** A completed or abandoned conversation gets its summary (convex/summaries.ts); id only, only with a model. */
+async function scheduleSummary(ctx: MutationCtx, conversation: Doc<"conversations">): Promise<void> {
+  if (conversation.userMessageCount === 0 || configuredModel() === null) return;
+  await ctx.scheduler.runAfter(0, internal.summaries.summarize, { conversationId: conversation._id });
 }

@@ -21,6 +21,7 @@ import { userText } from "./clientInput";
 import { liveConnectionsOfType } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
 import { activeMilestone, dominantDomain } from "./journeys";
+import { rememberReflection, scheduleEmbedding } from "./memories";
 import { brightestLiveStars, reinforceStar } from "./stars";
 import { findOwned } from "./userTables";
 
@@ -340,6 +341,7 @@ export async function completeExperiment(
   assertCanMove(experiment, "completed", now);
   await ctx.db.patch("experiments", experiment._id, { status: "completed", completedAt: now, reflection: text });
   await cancelExpiryJob(ctx, experiment);
+  if (text !== undefined) await scheduleEmbedding(ctx, [await rememberReflection(ctx, experiment, text, now)]);
 
   const journey = await ctx.db.get("journeys", experiment.journeyId);
   const domain = journey === null ? undefined : dominantDomain(journey.domainWeights);

@@ -155,6 +155,10 @@ export const vAttemptOutcome = v.union(
 );
 export type AttemptOutcome = Infer<typeof vAttemptOutcome>;
 
+/** A new star of the turn whose meaning matches an existing star (model/turnMemory.ts starTwinsForTurn). */
+export const vStarTwin = v.object({ ref: v.string(), starId: v.id("stars"), similarity: v.number() });
+export type StarTwin = Infer<typeof vStarTwin>;
+
 /**
  * Records one attempt's outcome. Idempotent: a message that is no longer pending, or
  * already has a reply, is left alone (a replayed action changes nothing); a failure is
@@ -166,6 +170,7 @@ export async function finishAttempt(
   attempt: number,
   outcome: AttemptOutcome,
   now: number,
+  starTwins: readonly StarTwin[] = [],
 ): Promise<void> {
   const message = await ctx.db.get("messages", messageId);
   if (message === null || message.role !== "user" || message.extraction?.status !== "pending") return;
@@ -173,7 +178,7 @@ export async function finishAttempt(
     const replied = await replyOf(ctx, messageId);
     // A streamed reply so far is this turn's own; a final one means it was answered.
     if (replied === null || replied.replyStatus === "streaming") {
-      await applyReply(ctx, message, attempt, outcome.turn, outcome.usage, now, replied);
+      await applyReply(ctx, message, attempt, outcome.turn, outcome.usage, now, replied, starTwins);
     }
     return;
   }
@@ -323,6 +328,7 @@ async function applyReply(
   usage: TokenUsage,
   now: number,
   streamed: Doc<"messages"> | null,
+  starTwins: readonly StarTwin[],
 ): Promise<void> {
   const user = await ctx.db.get("users", message.userId);
   const conversation = await ctx.db.get("conversations", message.conversationId);
@@ -334,7 +340,7 @@ async function applyReply(
   const scope: ApplyScope = { ctx, user, message, log: new ApplyLog(turn.dropped), now };
   // Explicit reinforcements first, so they win over re-mentions of the same star.
   await applyReinforcements(scope, turn.reinforcements);
-  const refs = await applyNewStars(scope, turn.newStars);
+  const refs = await applyNewStars(scope, turn.newStars, starTwins);
   await applyConnections(scope, turn.connections, refs);
   await applySkillEvidence(scope, turn.skillEvidence);
   await applyGrowthSignals(scope, turn.growthSignals);
@@ -405,12 +411,16 @@ async function applyReinforcements(scope: ApplyScope, items: CleanTurn["reinforc
  * the user dismissed is dropped; a label that exists reinforces that star with the
  * sanitizer's re-mention signal instead of creating a twin. Returns ref → star id.
  */
-async function applyNewStars(scope: ApplyScope, items: CleanTurn["newStars"]): Promise<Map<string, Id<"stars">>> {
+async function applyNewStars(
+  scope: ApplyScope,
+  items: CleanTurn["newStars"],
+  starTwins: readonly StarTwin[],
+): Promise<Map<string, Id<"stars">>> {
   const { ctx, user, message, log, now } = scope;
   const refs = new Map<string, Id<"stars">>();
   for (const [index, item] of items.entries()) {
     const at = `newStars[${index}]`;
-    const existing = await starByLabel(ctx, user._id, normalizeLabel(item.label));
+    const existing = (await starByLabel(ctx, user._id, normalizeLabel(item.label))) ?? (await meaningTwin(scope, item, starTwins));
     if (existing?.dismissedAt !== undefined) log.drop(`${at}: label was dismissed`);
     else if (existing !== null) {
       refs.set(item.ref, existing._id);
@@ -447,6 +457,23 @@ async function applyNewStars(scope: ApplyScope, items: CleanTurn["newStars"]): P
     }
   }
   return refs;
+}
+
+/**
+ * Dedupe by meaning: the user's star (live or dismissed) whose embedding matched this new
+ * star's at or above STAR_DEDUPE_SIMILARITY (src/memory.ts), found by the action before this
+ * transaction (model/turnMemory.ts). Re-read and owner-checked here; null when there is none.
+ * The caller treats it exactly like a label match: reinforced as a re-mention, or dropped
+ * when the user dismissed it (a dismissed concept is not recreated under another wording).
+ */
+async function meaningTwin(
+  { ctx, user }: ApplyScope,
+  item: CleanTurn["newStars"][number],
+  starTwins: readonly StarTwin[],
+): Promise<Doc<"stars"> | null> {
+  const twin = starTwins.find((candidate) => candidate.ref === item.ref);
+  if (twin === undefined) return null;
+  return await findOwned(ctx, "stars", twin.starId, user._id);
 }
 
 async function applyConnections(

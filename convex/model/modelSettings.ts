@@ -1,7 +1,14 @@
 // The one reader of the model settings in the deployment's environment: the extraction
 // pipeline and the experiment generator both call configuredModel(), so both honour
 // OPENAI_API_KEY, OPENAI_MODEL, OPENAI_BASE_URL and OPENAI_TIMEOUT_MS (src/llm/settings.ts).
-import { modelSettings, pinnedBackoffJitter, streamReplies, type ModelSettings } from "../../src/llm/settings";
+import {
+  embeddingSettings,
+  modelSettings,
+  pinnedBackoffJitter,
+  streamReplies,
+  type EmbeddingSettings,
+  type ModelSettings,
+} from "../../src/llm/settings";
 import { env } from "../_generated/server";
 
 /** The model settings, or null when OPENAI_API_KEY is unset. */
@@ -22,4 +29,9 @@ export function streamingEnabled(): boolean {
 export function backoffRandom(): () => number {
   const pinned = pinnedBackoffJitter(env);
   return pinned === null ? Math.random : () => pinned;
+}
+
+/** The embeddings settings (same key and server, OPENAI_EMBEDDING_MODEL), or null without a key. */
+export function configuredEmbeddings(): EmbeddingSettings | null {
+  return embeddingSettings(env);
 }

@@ -7,6 +7,7 @@ import { KEEP_ALL_DAYS, KEEP_DAILY_DAYS, isRetentionDue, pruneDecision, type Pru
 import { DAY } from "../../src/time";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { forgetConversationMessages } from "./memories";
 import { lifeStatesPrunedAt, markLifeStatesPruned, scheduleForWrite } from "./schedule";
 
 // ---------------------------------------------------------------------------------------
@@ -186,6 +187,8 @@ export async function prunePage(
 export const ARCHIVABLE_STATUSES = ["active", "completed", "abandoned"] as const;
 /** Messages deleted per step; a step reads and deletes at most this many. */
 export const MESSAGES_PER_STEP = 200;
+/** Message memories deleted per step (each with its vector, about 12 KB). */
+export const MEMORIES_PER_STEP = 100;
 
 /** Due conversations of one status, oldest first (by_status_last_message). */
 export function dueConversations(
@@ -223,6 +226,11 @@ export async function archiveStep(
   conversation: Doc<"conversations">,
   now: number,
 ): Promise<{ deleted: number; archived: boolean }> {
+  // The messages' memories go first (with their vectors, MEMORIES_PER_STEP a step); the
+  // conversation's summary memory stays, like the summary.
+  if ((await forgetConversationMessages(ctx, conversation._id, MEMORIES_PER_STEP)) === MEMORIES_PER_STEP) {
+    return { deleted: 0, archived: false };
+  }
   const messages = await conversationMessages(ctx, conversation._id).take(MESSAGES_PER_STEP);
   await Promise.all(messages.map((message) => ctx.db.delete("messages", message._id)));
   if (messages.length === MESSAGES_PER_STEP) return { deleted: messages.length, archived: false };

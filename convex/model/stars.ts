@@ -41,6 +41,7 @@ import {
   type SyncBudget,
 } from "./connections";
 import { growthEventsFor, recordGrowth } from "./growth";
+import { rememberStar, scheduleEmbedding } from "./memories";
 import { loadOwned } from "./userTables";
 import { assertNotDeleting } from "./users";
 
@@ -203,6 +204,9 @@ export async function createStar(
     reinforcementCount: 0,
     state: starState(physics),
   });
+  // Its memory (label and description): the turn that created it stores the vector.
+  const created = await ctx.db.get("stars", starId);
+  if (created !== null) await rememberStar(ctx, created);
   await recordGrowth(
     ctx,
     user._id,
@@ -339,6 +343,8 @@ export async function editStar(ctx: MutationCtx, star: Doc<"stars">, edit: StarE
   const edited = { ...star, ...patch };
   patch.theta = thetaFor(edited.domain, edited.normalizedLabel);
   await ctx.db.patch("stars", star._id, patch);
+  // The memory follows the new label and description (embedded again, outside any turn).
+  await scheduleEmbedding(ctx, [await rememberStar(ctx, { ...edited, theta: patch.theta })]);
   return { ...edited, theta: patch.theta };
 }
 
@@ -350,6 +356,8 @@ export async function editStar(ctx: MutationCtx, star: Doc<"stars">, edit: StarE
 export async function dismissStar(ctx: MutationCtx, star: Doc<"stars">, now: number): Promise<void> {
   if (star.dismissedAt !== undefined) return;
   await writeStar(ctx, star, { dismissedAt: now, type: "dormant" }, now, newSyncBudget());
+  // Kept as dismissed_star: never recalled, still compared with new stars (dedupe by meaning).
+  await rememberStar(ctx, { ...star, dismissedAt: now, type: "dormant" });
 }
 
 // ---------------------------------------------------------------------------------------

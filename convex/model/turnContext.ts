@@ -33,8 +33,16 @@ export const vTurnContext = v.union(
       skillNames: v.array(v.string()),
       character: v.object({ name: v.string(), personality: v.string() }),
       relationship: v.object({ level: v.number(), tier: vRelationshipTier }),
-      memories: v.array(v.object({ date: v.string(), text: v.string() })),
+      memories: v.array(
+        v.object({
+          date: v.string(),
+          text: v.string(),
+          kind: v.optional(v.union(v.literal("user_words"), v.literal("insight"), v.literal("summary"))),
+        }),
+      ),
     }),
+    /** Semantic memory's inputs (model/recall.ts): whose memories, and which messages the prompt already shows. */
+    recall: v.object({ userId: v.id("users"), timezone: v.string(), shownMessageIds: v.array(v.string()) }),
     skills: v.array(v.object({ name: v.string(), skillId: v.id("skills") })),
   }),
 );
@@ -75,12 +83,13 @@ export async function loadTurnContext(
       phase: conversation.phase,
       mirrorDay: conversation.mirrorDay ?? null,
       stars,
-      recentTurns,
+      recentTurns: recentTurns.map(({ role, content }) => ({ role, content })),
       userMessage: message.content,
       skillNames: skills.map((skill) => skill.name),
       ...companion,
     },
     skills: skills.map((skill) => ({ name: skill.name, skillId: skill._id })),
+    recall: { userId: user._id, timezone: user.timezone, shownMessageIds: [message._id, ...recentTurns.map((turn) => turn.id)] },
   };
 }
 
@@ -103,7 +112,7 @@ export async function recentTurnsBefore(ctx: QueryCtx, message: Doc<"messages">)
     .filter((turn) => turn._id !== message._id)
     .slice(0, PROMPT_LIMITS.recentTurns)
     .reverse()
-    .map((turn) => ({ role: turn.role, content: turn.content }));
+    .map((turn) => ({ id: turn._id as string, role: turn.role, content: turn.content }));
 }
 
 /** The skills the model may name: the first 50 of the taxonomy, by normalized name. */

@@ -12,9 +12,10 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { Tier, UsagePurpose } from "../../src/domain";
 import { callStructured, type StructuredResult, type TokenUsage } from "../../src/llm/client";
 import { costOf } from "../../src/llm/prices";
+import { embedTexts, type EmbeddingResult } from "../../src/llm/embeddings";
 import { callStreaming } from "../../src/llm/stream";
 import { responseFormatFor, type StructuredSchema } from "../../src/llm/schemas";
-import { MAX_TIMEOUT_MS, type ModelSettings } from "../../src/llm/settings";
+import { MAX_TIMEOUT_MS, type EmbeddingSettings, type ModelSettings } from "../../src/llm/settings";
 import { boundText } from "../../src/text";
 import { localDate, type LocalDate } from "../../src/time";
 import {
@@ -335,6 +336,38 @@ export async function callModelWithBudget<T>(
         : await callStreaming({ ...settings, ...request, onReplyText: stream.onReplyText });
     usage = result.usage ?? null;
     return { status: "called", model: settings.model, result };
+  } finally {
+    await ctx.runMutation(internal.usage.settle, { reservationId: reservation.reservationId, usage });
+  }
+}
+
+/**
+ * The one way an action embeds (purpose "embedding"): reserve → embed → settle, like
+ * callModelWithBudget. Over budget it answers a retryable failure carrying `retryAfterMs`
+ * and calls nothing, so every caller's failure path (the memory stays pending; its retry
+ * or the hourly sweep embeds it later) defers the work instead of losing it.
+ */
+export async function embedWithBudget(
+  ctx: Pick<ActionCtx, "runMutation">,
+  userId: Id<"users">,
+  settings: EmbeddingSettings,
+  inputs: readonly string[],
+): Promise<EmbeddingResult> {
+  if (inputs.length === 0) return await embedTexts(settings, inputs); // no request is sent
+  const chars = inputs.reduce((sum, text) => sum + text.length, 0);
+  const reservation: Reservation | null = await ctx.runMutation(internal.usage.reserve, {
+    userId,
+    purpose: "embedding",
+    model: settings.model,
+    tokens: estimateTokens(chars, "embedding"),
+  });
+  if (reservation === null) return { ok: false, kind: "final", reason: "account gone" };
+  if (!reservation.ok) return { ok: false, kind: "retryable", reason: "budget exceeded", retryAfterMs: reservation.retryAfterMs };
+  let usage: TokenUsage | null = null;
+  try {
+    const result = await embedTexts(settings, inputs);
+    usage = result.ok ? result.usage : null;
+    return result;
   } finally {
     await ctx.runMutation(internal.usage.settle, { reservationId: reservation.reservationId, usage });
   }

@@ -47,6 +47,8 @@ export const USER_TABLES = {
   attemptJobs: "by_user",
   usageDays: "by_user_date",
   usageReservations: "by_user",
+  memories: "by_user",
+  memoryVectors: "by_user",
 } as const satisfies { [T in UserOwnedTable]: UserIdIndex<T> };
 
 export const USER_TABLE_NAMES = Object.keys(USER_TABLES) as [UserOwnedTable, ...UserOwnedTable[]];

@@ -175,3 +175,14 @@ export function responseFormatFor(schema: StructuredSchema<unknown>, name: strin
   }
   return format;
 }
+
+// ---------------------------------------------------------------- conversation summary
+
+/** A conversation's summary in the character's voice (the app's preview, and a memory). */
+export const SummaryOutput = z.object({
+  summary: z.string().describe("At most three sentences, addressed to the user"),
+});
+export const RawSummaryOutput = z.object({ summary: z.string().trim().min(1) });
+export type RawSummaryOutput = z.infer<typeof RawSummaryOutput>;
+export const SUMMARY_SCHEMA: StructuredSchema<RawSummaryOutput> = { wire: SummaryOutput, parse: RawSummaryOutput };
+export const SUMMARY_SCHEMA_NAME = "conversation_summary";

@@ -55,3 +55,30 @@ export function pinnedBackoffJitter(env: Environment): number | null {
 export function streamReplies(env: Environment): boolean {
   return !["false", "0", "off", "no"].includes(env.OPENAI_STREAM?.trim().toLowerCase() ?? "");
 }
+
+// ---------------------------------------------------------------- embeddings (semantic memory)
+
+export const DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small";
+/**
+ * Length of every stored vector. Fixed by the schema's vector index (convex/schema.ts
+ * memoryVectors.by_embedding `dimensions`): a model with another length needs that number
+ * changed with this one, and every memory embedded again (docs/pipeline.md "Memory").
+ */
+export const EMBEDDING_DIMENSIONS = 1536;
+
+export type EmbeddingSettings = ModelSettings & { dimensions: number };
+
+/**
+ * The embeddings endpoint of the same OpenAI-compatible server as the chat model (same key,
+ * base URL and deadline), with OPENAI_EMBEDDING_MODEL (default text-embedding-3-small).
+ * Null without OPENAI_API_KEY, or with OPENAI_EMBEDDING_MODEL=none (a provider without an
+ * embeddings endpoint): nothing is embedded, memory answers by text search alone, and
+ * everything else works as before.
+ */
+export function embeddingSettings(env: Environment): EmbeddingSettings | null {
+  const chat = modelSettings(env);
+  if (chat === null) return null;
+  const model = env.OPENAI_EMBEDDING_MODEL?.trim() || DEFAULT_EMBEDDING_MODEL;
+  if (model.toLowerCase() === "none") return null;
+  return { ...chat, model, dimensions: EMBEDDING_DIMENSIONS };
+}

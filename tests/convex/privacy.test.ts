@@ -46,6 +46,7 @@ type Refs = {
   skillId: Id<"skills">;
   /** A canceled scheduled function: what an attempt row points at. */
   jobId: Id<"_scheduled_functions">;
+  memoryId: Id<"memories">;
 };
 type Row<T extends UserOwnedTable> = WithoutSystemFields<Doc<T>>;
 type RowBuilders = { [T in UserOwnedTable]: (userId: Id<"users">, refs: Refs, i: number) => Row<T> };
@@ -297,6 +298,24 @@ const ROWS: RowBuilders = {
     createdAt: T0 + i,
     expiresAt: T0 + i + 600_000,
   }),
+  memories: (userId, _refs, i) => ({
+    userId,
+    kind: "message",
+    sourceId: `message-${i}`,
+    chunk: 0,
+    text: `I told my sister about the new job ${i}`,
+    createdAt: T0 + i,
+    importance: 0.5,
+    vectorStatus: "embedded",
+    embedAttempts: 0,
+  }),
+  memoryVectors: (userId, refs, i) => ({
+    userId,
+    memoryId: refs.memoryId,
+    kind: "message",
+    userKind: `${userId}:message`,
+    embedding: Array.from({ length: 1536 }, (_, d) => (d === i % 1536 ? 1 : 0)),
+  }),
 };
 
 type Plan = Record<UserOwnedTable, number>;
@@ -353,15 +372,17 @@ async function seedUser(t: Backend, userId: Id<"users">, plan: Plan, skillId: Id
     const journeyId = await insertRow(ctx, "journeys", userId, partial, 0);
     const starA = await insertRow(ctx, "stars", userId, partial, 0);
     const starB = await insertRow(ctx, "stars", userId, partial, 1);
+    const memoryId = await insertRow(ctx, "memories", userId, partial, 0);
     const rateLimits = await Promise.all(
       USER_RATE_LIMIT_NAMES.map((name) => ctx.db.insert("rateLimits", { name, key: userId, value: 3, ts: T0 })),
     );
-    return { refs: { conversationId, journeyId, starA, starB, skillId, jobId }, rateLimits };
+    return { refs: { conversationId, journeyId, starA, starB, skillId, jobId, memoryId }, rateLimits };
   });
   const seeded = { ...existing } as unknown as Seeded;
   seeded.conversations.push(base.refs.conversationId);
   seeded.journeys.push(base.refs.journeyId);
   seeded.stars.push(base.refs.starA, base.refs.starB);
+  seeded.memories.push(base.refs.memoryId);
   seeded.rateLimits = base.rateLimits;
   for (const table of USER_TABLE_NAMES) {
     const ids: Id<UserOwnedTable>[] = seeded[table];

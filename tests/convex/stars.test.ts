@@ -356,10 +356,10 @@ describe("dismiss and edit", () => {
     const after = await star(t, id);
     expect(after).toMatchObject({
       label: "Evening walks",
-      normalizedLabel: "evening walks",
+      normalizedLabel: "eveningwalks",
       domain: "soul",
       description: "Walks",
-      theta: thetaFor("soul", "evening walks"),
+      theta: thetaFor("soul", "eveningwalks"),
       brightness: before.brightness,
       lastUpdatedAt: before.lastUpdatedAt,
     });

@@ -11,12 +11,20 @@ import { api, internal } from "../../convex/_generated/api";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
 import { RESERVATION_TTL_MS, reserveModelCall, settleModelCall } from "../../convex/model/usage";
 import { costOf } from "../../src/llm/prices";
+import { localDate } from "../../src/time";
 import { RESERVATION_RECHECK_MS, TOKEN_BUDGETS } from "../../src/usage";
 import { createUser, expectConvexError, newBackend, type Backend, type TestUser } from "../setup";
 import { startOpenAIServer, type OpenAIServer, type ScriptedUsage } from "../support/openaiServer";
 import { insertJourney, journeyRow } from "../support/trajectory";
 
-const ENV_KEYS = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "OPENAI_TIMEOUT_MS", "EXTRACTION_BACKOFF_JITTER"];
+const ENV_KEYS = [
+  "OPENAI_API_KEY",
+  "OPENAI_BASE_URL",
+  "OPENAI_MODEL",
+  "OPENAI_TIMEOUT_MS",
+  "EXTRACTION_BACKOFF_JITTER",
+  "OPENAI_EMBEDDING_MODEL",
+];
 let server: OpenAIServer;
 let savedEnv: Record<string, string | undefined>;
 
@@ -34,6 +42,9 @@ beforeEach(() => {
   delete process.env.OPENAI_MODEL;
   process.env.OPENAI_TIMEOUT_MS = "5000";
   process.env.EXTRACTION_BACKOFF_JITTER = "0";
+  // The ledger's exact sums below are over chat and experiment calls; the turn's embeddings
+  // calls have their own test ("embeddings are budgeted too"), which turns them back on.
+  process.env.OPENAI_EMBEDDING_MODEL = "none";
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -137,8 +148,9 @@ describe("the one path", () => {
 
   it("only convex/model/usage.ts imports the model client, and calls it only inside callModelWithBudget", () => {
     expect(files.length).toBeGreaterThan(40);
-    // The model client: the SDK, the structured call (src/llm/client.ts) and the streamed one (src/llm/stream.ts).
-    const clientImport = /^import\s+(?!type\b)[^;]*from\s+"(?:[./]+\/src\/llm\/(?:client|stream)|openai(?:\/[^"]*)?)"/m;
+    // The model client: the SDK, the structured call (src/llm/client.ts), the streamed one
+    // (src/llm/stream.ts) and the embeddings call (src/llm/embeddings.ts).
+    const clientImport = /^import\s+(?!type\b)[^;]*\b(?:callStructured|callStreaming|embedTexts|OpenAI)\b[^;]*from\s+"(?:[./]+\/src\/llm\/(?:client|stream|embeddings)|openai(?:\/[^"]*)?)"/m;
     const importers = files.filter((file) => clientImport.test(text(file)));
     expect(importers).toEqual(["convex/model/usage.ts"]);
     const usage = text("convex/model/usage.ts");
@@ -152,7 +164,13 @@ describe("the one path", () => {
   it("lists the model-calling actions: each goes through callModelWithBudget", () => {
     const callers = files.filter((file) => file !== "convex/model/usage.ts" && /\bcallModelWithBudget\(/.test(text(file)));
     // A new model-calling action joins this list (and its budget behaviour gets a test).
-    expect(callers.sort()).toEqual(["convex/experiments.ts", "convex/extraction.ts", "convex/reports.ts"]);
+    expect(callers.sort()).toEqual(["convex/experiments.ts", "convex/extraction.ts", "convex/reports.ts", "convex/summaries.ts"]);
+    // Every embeddings call goes through embedWithBudget (reserve → embed → settle).
+    const embedders = files.filter((file) => file !== "convex/model/usage.ts" && /\bembedWithBudget\(/.test(text(file)));
+    expect(embedders.sort()).toEqual(["convex/memory.ts", "convex/model/turnMemory.ts", "convex/summaries.ts"]);
+    const usageText = text("convex/model/usage.ts");
+    const embedder = usageText.slice(usageText.indexOf("export async function embedWithBudget"));
+    expect(embedder.indexOf("internal.usage.reserve")).toBeLessThan(embedder.indexOf("await embedTexts(settings, inputs);\n    usage"));
     for (const file of callers) {
       expect(text(file), file).toMatch(/internalAction\(/);
       expect(text(file), file).toMatch(/from "\.\/model\/usage"/);
@@ -240,6 +258,54 @@ describe("the usage ledger", () => {
       { purpose: "chat", model: "llama3.1:8b", calls: 1, promptTokens: 500, completionTokens: 100, totalTokens: 600, microDollars: 0, priced: false },
       { purpose: "experiment", model: "llama3.1:8b", calls: 1, promptTokens: 300, completionTokens: 40, totalTokens: 340, microDollars: 0, priced: false },
     ]);
+  });
+});
+
+describe("embeddings are budgeted too", () => {
+  it("a turn's embeddings calls land on their own ledger line, and the day's totals are the sum of its lines", async () => {
+    process.env.OPENAI_EMBEDDING_MODEL = "text-embedding-3-small";
+    const t = newBackend();
+    const { userId, as, conversationId } = await chatUser(t);
+    server.enqueue(turnAnswer(usageOf(1_000, 200)));
+    await as.mutation(api.messages.send, { conversationId, content: "I walked to work this morning" });
+    await settle(t);
+    // The turn embeds the message before its chat call (the embeddings route records apart).
+    const embeddingCalls = server.embeddings.requests;
+    expect(embeddingCalls.length).toBeGreaterThanOrEqual(1);
+    const [day] = await usageDays(t, userId);
+    const chat = day.lines.filter((line) => line.purpose === "chat");
+    const embedding = day.lines.filter((line) => line.purpose === "embedding");
+    expect(chat).toMatchObject([{ calls: 1, promptTokens: 1_000, completionTokens: 200 }]);
+    expect(embedding).toMatchObject([{ model: "text-embedding-3-small", calls: embeddingCalls.length }]);
+    const sum = (field: "calls" | "totalTokens" | "microDollars") => day.lines.reduce((total, line) => total + line[field], 0);
+    expect(day).toMatchObject({ calls: sum("calls"), totalTokens: sum("totalTokens"), microDollars: sum("microDollars"), reservedTokens: 0 });
+    expect(await reservations(t)).toEqual([]);
+  });
+
+  it("over budget, an embedding is deferred, not lost: the memory stays pending and nothing is called", async () => {
+    process.env.OPENAI_EMBEDDING_MODEL = "text-embedding-3-small";
+    const t = newBackend();
+    const { userId } = await chatUser(t);
+    await seedDay(t, userId, localDate(Date.now(), "UTC"), TOKEN_BUDGETS.free.daily);
+    const memoryId = await t.run(async (ctx) =>
+      ctx.db.insert("memories", {
+        userId,
+        kind: "message",
+        sourceId: "m-1",
+        chunk: 0,
+        text: "I walked to work",
+        createdAt: Date.now(),
+        importance: 0.5,
+        vectorStatus: "pending",
+        embedAttempts: 0,
+      }),
+    );
+    await t.action(internal.memory.embedMemories, { memoryIds: [memoryId], attempt: 1 });
+    expect(server.embeddings.requests).toEqual([]);
+    const memory = await t.run(async (ctx) => ctx.db.get("memories", memoryId));
+    expect(memory?.vectorStatus).toBe("pending");
+    // A retry is scheduled after the budget's retryAfterMs (the sweep would take it too).
+    expect((await jobs(t)).some((job) => job.name === "memory:embedMemories" && job.state.kind === "pending")).toBe(true);
   });
 });
 

@@ -87,7 +87,7 @@ describe("sanitizeTurn: valid output passes through", () => {
     });
     expect(result).toEqual({
       reply: "Tell me more.",
-      newStars: [{ ...star(), normalizedLabel: "fear of failure" }],
+      newStars: [{ ...star(), normalizedLabel: "fearoffailure" }],
       reinforcements: [reinforcement()],
       connections: [
         { from: { kind: "new", ref: "new:1" }, to: { kind: "star", starId: "s2" }, type: "causation", strength: 0.5, quote: "because" },

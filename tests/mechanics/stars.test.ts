@@ -158,13 +158,13 @@ describe("createStar", () => {
     const created = createStar({ label: "  Fear of FAILURE! ", domain: "soul", mirrorDay: 3, now: T0 });
     expect(created).toEqual({
       label: "  Fear of FAILURE! ",
-      normalizedLabel: "fear of failure",
+      normalizedLabel: "fearoffailure",
       domain: "soul",
       polarity: "light",
       type: "nascent",
       brightness: 0.3,
       variance: 0.05,
-      theta: layout("soul", "fear of failure", 0.3).theta,
+      theta: layout("soul", "fearoffailure", 0.3).theta,
       radius: 1 - 0.9 * 0.3,
       extractedDay: 3,
       createdAt: T0,

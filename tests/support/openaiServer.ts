@@ -49,6 +49,9 @@ export type RecordedRequest = {
   body: unknown;
 };
 
+/** What the embeddings route answers next instead of vectors (a scripted failure). */
+export type ScriptedEmbeddingFailure = { status: number; body?: unknown; headers?: Record<string, string> };
+
 export type OpenAIServer = {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -60,6 +63,20 @@ export type OpenAIServer = {
   pending: () => number;
   /** Forgets the queue and the recorded requests (between tests). */
   reset: () => void;
+  /**
+   * POST /v1/embeddings (OpenAI's response format), apart from the chat queue: deterministic
+   * vectors built from the words of each input (embeddingFor), so similarity is exact.
+   */
+  /** Conversation summary requests (response format "conversation_summary"), answered by summaryFor. */
+  summaries: { requests: RecordedRequest[] };
+  embeddings: {
+    /** Every embeddings request, in order (chat requests stay in `requests`). */
+    requests: RecordedRequest[];
+    /** The next requests fail with these, one each, before vectors resume. */
+    fail: (...failures: ScriptedEmbeddingFailure[]) => void;
+    /** Words that embed as another word ("mornings" → "morning"): the test decides what means the same. */
+    synonyms: Map<string, string>;
+  };
   close: () => Promise<void>;
 };
 
@@ -68,6 +85,10 @@ export const DEFAULT_USAGE: ScriptedUsage = { prompt_tokens: 120, completion_tok
 export async function startOpenAIServer(): Promise<OpenAIServer> {
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const embeddingRequests: RecordedRequest[] = [];
+  const summaryRequests: RecordedRequest[] = [];
+  const embeddingFailures: ScriptedEmbeddingFailure[] = [];
+  const synonyms = new Map<string, string>();
   let nextId = 1;
 
   const server = createServer((req, res) => {
@@ -81,6 +102,18 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     const text = await readBody(req);
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     const body = parseJson(text);
+    if (req.method === "POST" && /^(\/v1)?\/embeddings$/.test(path)) {
+      embeddingRequests.push({ method: req.method, path, headers: req.headers, body });
+      const failure = embeddingFailures.shift();
+      if (failure) return send(res, failure.status, failure.body ?? errorBody(failure.status), failure.headers);
+      return send(res, 200, embeddingsResponse(body, synonyms));
+    }
+    if (req.method === "POST" && isSummaryRequest(body)) {
+      // Conversation summaries (convex/summaries.ts) are answered apart from the chat queue, so
+      // a test's scripted turns are never consumed by the summary a completion schedules.
+      summaryRequests.push({ method: req.method, path, headers: req.headers, body });
+      return send(res, 200, completionFor({ json: { summary: summaryFor(body) } }, `chatcmpl-summary-${nextId++}`, readModel(body)));
+    }
     requests.push({ method: req.method ?? "", path, headers: req.headers, body });
     if (req.method !== "POST" || !/^(\/v1)?\/chat\/completions$/.test(path)) {
       return send(res, 404, { error: { message: `no route ${req.method} ${path}`, type: "invalid_request_error" } });
@@ -120,6 +153,16 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
     reset: () => {
       queue.length = 0;
       requests.length = 0;
+      embeddingRequests.length = 0;
+      summaryRequests.length = 0;
+      embeddingFailures.length = 0;
+      synonyms.clear();
+    },
+    summaries: { requests: summaryRequests },
+    embeddings: {
+      requests: embeddingRequests,
+      fail: (...failures) => embeddingFailures.push(...failures),
+      synonyms,
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -127,6 +170,71 @@ export async function startOpenAIServer(): Promise<OpenAIServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Embeddings: a bag of words, one dimension per word (by hash), unit length. Two texts'
+// cosine similarity is then exactly their shared words' share: "coffee with Priya" and
+// "Priya loves coffee" share 2 of 3 content words each (similarity 2/3).
+
+export const EMBEDDING_DIMENSIONS = 1536;
+
+const STOP_WORDS = new Set(
+  "a an and are as at be but by do for from had has have he her him his how i i'm im in is it its me my of on or our she so that the their them then there they this to was we were what when which who will with you your about".split(
+    " ",
+  ),
+);
+
+/** The content words of a text, as the embedding sees them (lower case, no stop words, synonyms applied). */
+export function embeddingWords(text: string, synonyms: ReadonlyMap<string, string> = new Map()): string[] {
+  return text
+    .toLowerCase()
+    .replace(/['’]/g, "")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 1 && !STOP_WORDS.has(word))
+    .map((word) => synonyms.get(word) ?? word);
+}
+
+function wordDimension(word: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < word.length; i += 1) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+  return (hash >>> 0) % EMBEDDING_DIMENSIONS;
+}
+
+/** The vector the loopback server answers for `text` (tests plant memories with the same). */
+export function embeddingFor(text: string, synonyms: ReadonlyMap<string, string> = new Map()): number[] {
+  const vector = new Array<number>(EMBEDDING_DIMENSIONS).fill(0);
+  for (const word of new Set(embeddingWords(text, synonyms))) vector[wordDimension(word)] += 1;
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  // A text with no content word still gets a (lonely) direction, never a zero vector.
+  if (norm === 0) vector[EMBEDDING_DIMENSIONS - 1] = 1;
+  return norm === 0 ? vector : vector.map((x) => x / norm);
+}
+
+function embeddingsResponse(body: unknown, synonyms: ReadonlyMap<string, string>) {
+  const rawInput = typeof body === "object" && body !== null && "input" in body ? body.input : [];
+  const inputs = (Array.isArray(rawInput) ? rawInput : [rawInput]).map(String);
+  const tokens = inputs.reduce((sum, input) => sum + embeddingWords(input).length + 1, 0);
+  return {
+    object: "list",
+    data: inputs.map((input, index) => ({ object: "embedding", index, embedding: embeddingFor(input, synonyms) })),
+    model: readModel(body),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+function isSummaryRequest(body: unknown): boolean {
+  const format = (body as { response_format?: { json_schema?: { name?: unknown } } } | null)?.response_format;
+  return format?.json_schema?.name === "conversation_summary";
+}
+
+/** The scripted summary: "You talked about " and the user's words of the conversation data. */
+export function summaryFor(body: unknown): string {
+  const messages = (body as { messages?: { content?: unknown }[] } | null)?.messages ?? [];
+  const data = String(messages.at(-1)?.content ?? "");
+  const parsed = parseJson(data.slice(data.indexOf("\n") + 1)) as { turns?: { role: string; content: string }[] } | null;
+  const said = (parsed?.turns ?? []).filter((turn) => turn.role === "user").map((turn) => turn.content);
+  return `You talked about ${said.join(" ").slice(0, 400) || "nothing yet"}`;
 }
 
 function completionFor(script: ScriptedResponse, id: string, model: string) {
