@@ -97,6 +97,9 @@ export const USER_OPERATIONS: Operation[] = [
     kind: "mutation",
     claim: "constant",
     measure: async (w) => {
+      // The bench runs no actions, so earlier sends stay pending and would fill the user's
+      // turn slots (model/turns.ts): finish them first, so this message is in flight, not queued.
+      await finishTurnsInFlight(w);
       const messageId = await w.user.mutation(api.messages.send, { conversationId: w.conversationId, content: "A turn." });
       const turn = await typicalTurn(w);
       const outcome = { kind: "reply" as const, turn, usage: { promptTokens: 900, completionTokens: 250, totalTokens: 1150 } };
@@ -111,6 +114,21 @@ export const USER_OPERATIONS: Operation[] = [
 ];
 
 /** A model answer as the pipeline would apply it (sanitized against the active set). */
+/** Marks the user's pending turns failed, as if their actions had ended (frees the turn slots). */
+async function finishTurnsInFlight(w: World): Promise<void> {
+  await w.t.run(async (ctx) => {
+    const pending = await ctx.db
+      .query("messages")
+      .withIndex("by_user_extraction_status", (q) => q.eq("userId", w.userId).eq("extraction.status", "pending"))
+      .take(100);
+    for (const message of pending) {
+      await ctx.db.patch("messages", message._id, {
+        extraction: { status: "failed", reason: "bench: finished", attempts: 1, updatedAt: Date.now() },
+      });
+    }
+  });
+}
+
 export async function typicalTurn(w: World) {
   const { stars } = await w.user.query(api.stars.constellation, {});
   const catalog = await w.user.query(api.skills.catalog, {});
