@@ -1,14 +1,16 @@
 // `npm run bench`: what each operation costs as a user's history grows (10, 1,000, 10,000
 // of each history document), what each daily job costs per user as the active set grows,
 // which everyday live queries each write re-runs (invalidation.ts), and how a streamed reply
-// arrives (streaming.ts). Writes bench/results.md and bench/results.json; exits non-zero
-// when a claim fails (report.ts, invalidation.ts, streaming.ts). Not part of `npm test`: tests/bench-smoke.test.ts covers the harness and
+// arrives (streaming.ts), and what a turn's memory retrieval reads at 10 and 10,000 memories
+// (memory.ts; `npx tsx bench/memory.ts` runs it alone). Writes bench/results.md and bench/results.json; exits non-zero
+// when a claim fails (report.ts, invalidation.ts, streaming.ts, memory.ts). Not part of `npm test`: tests/bench-smoke.test.ts covers the harness and
 // the invalidation claim.
 import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../demo/backend";
 import { judgeInvalidation, measureInvalidation, renderInvalidation } from "./invalidation";
+import { judgeMemory, MEMORY_SIZES, measureMemory, renderMemory } from "./memory";
 import { judge, renderMarkdown, type Machine, type Row } from "./report";
 import { judgeStreaming, measureStreaming, renderStreaming } from "./streaming";
 import { ACTIVE_SIZES, ACTIVE_STARS_FOR_HISTORY, HISTORY_FOR_ACTIVE, HISTORY_SIZES, runBench } from "./suite";
@@ -39,6 +41,9 @@ async function main(): Promise<void> {
   log("streaming replies (real time: the loopback server paces the stream)");
   const streaming = await measureStreaming(log);
   const streamingVerdicts = judgeStreaming(streaming);
+  log(`memory at scale (${MEMORY_SIZES.join(" and ")} memories)`);
+  const memory = await measureMemory(log);
+  const memoryVerdicts = judgeMemory(memory);
   const info = machine();
   const costs = renderMarkdown({
     machine: info,
@@ -68,6 +73,10 @@ async function main(): Promise<void> {
     "",
     renderStreaming(streaming, streamingVerdicts),
     "",
+    "## Memory at scale",
+    "",
+    renderMemory(memory, memoryVerdicts),
+    "",
   ].join("\n");
   writeFileSync(join(REPO_ROOT, "bench", "results.md"), markdown);
   writeFileSync(
@@ -82,16 +91,18 @@ async function main(): Promise<void> {
         notes,
         invalidation: { rows: invalidation, verdicts: invalidationVerdicts },
         streaming: { rows: streaming, verdicts: streamingVerdicts },
+        memory: { rows: memory, verdicts: memoryVerdicts },
       },
       null,
       2,
     )}\n`,
   );
-  const failed = [...verdicts, ...invalidationVerdicts, ...streamingVerdicts].filter((v) => !v.ok);
+  const failed = [...verdicts, ...invalidationVerdicts, ...streamingVerdicts, ...memoryVerdicts].filter((v) => !v.ok);
   log("");
   for (const v of verdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.operation} (${v.axis}): ${v.detail}`);
   for (const v of invalidationVerdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.operation} (live queries): ${v.detail}`);
   for (const v of streamingVerdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.claim} (streaming): ${v.detail}`);
+  for (const v of memoryVerdicts) log(`${v.ok ? "ok  " : "FAIL"} ${v.claim} (memory): ${v.detail}`);
   log(`\nwrote bench/results.md and bench/results.json in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (failed.length > 0) {
     log(`${failed.length} claim(s) failed`);

@@ -1,12 +1,19 @@
 // Existing-data migrations, run by hand once per deployment after the deploy that needs them
-// (`npx convex run migrations:quietUsersRow`, `npx convex run migrations:backfillLiveness`);
+// (`npx convex run migrations:quietUsersRow`, `npx convex run migrations:backfillLiveness`,
+// `npx convex run migrations:renormalizeStarLabels`);
 // each is paged through the scheduler and idempotent, so running one again, or after a
 // failure, is safe. docs/architecture.md lists them; the per-row logic is in model/migrations.ts.
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
 import { invalidArgument } from "./errors";
-import { backfillConnectionEnds, backfillStarStates, quietUserRow } from "./model/migrations";
+import {
+  backfillConnectionEnds,
+  backfillStarStates,
+  quietUserRow,
+  RENORMALIZE_STARS_PAGE,
+  renormalizeStarLabels as renormalizeStarLabelsPage,
+} from "./model/migrations";
 
 /** Users per transaction: each reads its three state documents and writes at most four rows. */
 export const QUIET_USERS_PER_PAGE = 200;
@@ -86,5 +93,47 @@ export const backfillLiveness = internalMutation({
           : null;
     if (next !== null && !dryRun) await ctx.scheduler.runAfter(0, internal.migrations.backfillLiveness, next);
     return { table, read: page.read, changed: page.changed, done: next === null };
+  },
+});
+
+const vLabelTotals = v.object({ read: v.number(), changed: v.number(), kept: v.number() });
+
+/**
+ * Issue 14: normalizeLabel now ignores case, spacing and punctuation; stars stored before
+ * keep their old `normalizedLabel` until this recomputes it, a page of stars per
+ * transaction, oldest first. Idempotent (only differing documents are written). Stars are
+ * not merged: where two of a user's stars now share a label, the older takes it and the
+ * newer keeps its stored one (`kept`); dedupe applies to new extractions. `dryRun` pages
+ * through and counts without writing. Returns this page's totals added to the earlier
+ * pages' (`totals`); the last page logs them. `pageSize` exists for tests; it is capped at
+ * RENORMALIZE_STARS_PAGE.
+ */
+export const renormalizeStarLabels = internalMutation({
+  args: {
+    cursor: v.optional(v.union(v.string(), v.null())),
+    dryRun: v.optional(v.boolean()),
+    pageSize: v.optional(v.number()),
+    totals: v.optional(vLabelTotals),
+  },
+  returns: v.object({ isDone: v.boolean(), totals: vLabelTotals }),
+  handler: async (ctx, args) => {
+    const pageSize = args.pageSize ?? RENORMALIZE_STARS_PAGE;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument("pageSize must be a positive integer");
+    const dryRun = args.dryRun ?? false;
+    const page = await renormalizeStarLabelsPage(ctx, args.cursor ?? null, dryRun, pageSize);
+    const earlier = args.totals ?? { read: 0, changed: 0, kept: 0 };
+    const totals = { read: earlier.read + page.read, changed: earlier.changed + page.changed, kept: earlier.kept + page.kept };
+    const isDone = page.continueCursor === null;
+    if (isDone) {
+      console.log(`migrations:renormalizeStarLabels${dryRun ? " (dry run)" : ""} done: ${JSON.stringify(totals)}`);
+    } else {
+      await ctx.scheduler.runAfter(0, internal.migrations.renormalizeStarLabels, {
+        cursor: page.continueCursor,
+        dryRun,
+        pageSize,
+        totals,
+      });
+    }
+    return { isDone, totals };
   },
 });

@@ -10,8 +10,10 @@ import { LIVE_QUERIES, judgeInvalidation, measureInvalidation, type Invalidation
 import { measureJob } from "../bench/jobs";
 import { inScannedRange, type ScannedRange } from "../bench/readsets";
 import { measureQuery } from "../bench/measure";
+import { judgeMemory, measureMemory, RECALL_READ_CONSTANT } from "../bench/memory";
 import { judge, type Row } from "../bench/report";
 import { DAY } from "../src/time";
+import { MEMORY_LIMITS } from "../src/memory";
 
 let world: World | undefined;
 afterEach(() => {
@@ -157,4 +159,18 @@ describe("bench harness", () => {
       ["blind", false],
     ]);
   });
+
+  test("memory retrieval reads k results and a constant, whatever the number of memories", async () => {
+    const rows = await measureMemory(() => {}, [10, 200]);
+    for (const row of rows) {
+      expect(row.recall.documentsRead).toBeLessThanOrEqual(MEMORY_LIMITS.searchK + RECALL_READ_CONSTANT);
+      expect(row.recall.documentsWritten).toBe(0);
+      expect(row.chunks.documentsRead).toBe(1); // the short message is one chunk
+      expect(row.recalled).toBeGreaterThan(0);
+    }
+    // At 200 memories both searches are full: k vector hits' memories, k text hits, and the
+    // stored vectors of the text hits the vector search did not find (10 of them here).
+    expect(rows[1].recall.documentsRead).toBe(2 * MEMORY_LIMITS.searchK + 10);
+    expect(judgeMemory(rows).map((verdict) => verdict.ok)).toEqual([true, true, true]);
+  }, 60_000);
 });

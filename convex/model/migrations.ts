@@ -1,11 +1,12 @@
 // Existing-data migrations: the per-row (or per-page) step of each; convex/migrations.ts
 // pages them. Each writes only what differs, so a step run twice changes nothing.
-import { starState } from "../../src/domain";
+import { normalizeLabel, starState } from "../../src/domain";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { growthStateRow, legacyGrowthState } from "./growth";
 import { legacyProgressState, progressStateRow } from "./progress";
 import { legacySchedule, scheduleOf } from "./schedule";
+import { starByLabel } from "./stars";
 
 /** The fields that left the users row for the per-user state documents (issue 11). */
 export const LEGACY_USER_STATE_FIELDS = [
@@ -100,4 +101,45 @@ export async function backfillConnectionEnds(
     if (!dryRun) await ctx.db.patch("connections", connection._id, { aState, bState });
   }
   return { read: page.page.length, changed, continueCursor: page.isDone ? null : page.continueCursor };
+}
+
+// ---------------------------------------------------------------------------------------
+// Label identity (issue 14): normalizeLabel ignores case, spacing and punctuation
+
+/** Stars per renormalizing transaction (one read, at most one by_user_label lookup and one small write each). */
+export const RENORMALIZE_STARS_PAGE = 400;
+
+export type RenormalizePage = BackfillPage & { kept: number };
+
+/**
+ * One page of stars, oldest first: `normalizedLabel` = normalizeLabel(label). Stars are
+ * never merged: a star whose new label another of the user's stars already holds (an older
+ * one renormalized first, or one extracted since the deploy) keeps its stored label, so
+ * (user, normalizedLabel) stays unique; new extractions dedupe onto the holder. `theta`
+ * stays where the star was drawn. Writes only differing documents.
+ */
+export async function renormalizeStarLabels(
+  ctx: MutationCtx,
+  cursor: string | null,
+  dryRun: boolean,
+  pageSize: number = RENORMALIZE_STARS_PAGE,
+): Promise<RenormalizePage> {
+  const page = await ctx.db.query("stars").paginate({ cursor, numItems: Math.min(pageSize, RENORMALIZE_STARS_PAGE) });
+  let changed = 0;
+  let kept = 0;
+  // Labels this page gives out, so a dry run (which writes none) counts a twin as kept too.
+  const claimed = new Set<string>();
+  for (const star of page.page) {
+    const normalizedLabel = normalizeLabel(star.label);
+    if (star.normalizedLabel === normalizedLabel) continue;
+    const key = `${star.userId}:${normalizedLabel}`;
+    if (claimed.has(key) || (await starByLabel(ctx, star.userId, normalizedLabel)) !== null) {
+      kept += 1;
+      continue;
+    }
+    claimed.add(key);
+    changed += 1;
+    if (!dryRun) await ctx.db.patch("stars", star._id, { normalizedLabel });
+  }
+  return { read: page.page.length, changed, kept, continueCursor: page.isDone ? null : page.continueCursor };
 }

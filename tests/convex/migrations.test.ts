@@ -6,8 +6,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import type { Doc, Id } from "../../convex/_generated/dataModel";
 import { LEGACY_USER_STATE_FIELDS } from "../../convex/model/migrations";
+import { starByLabel } from "../../convex/model/stars";
 import { DAY } from "../../src/time";
 import { type Backend, createUser, newBackend, signedIn } from "../setup";
+import { insertStars } from "../support/constellation";
 import { dump, plainUserDoc, rows, runJob } from "../support/trajectory";
 import { growthStateRow, progressStateRow, scheduleRow } from "../support/userState";
 
@@ -127,5 +129,79 @@ describe("migrations:quietUsersRow", () => {
     const real = await t.mutation(internal.migrations.quietUsersRow, { pageSize: 5 });
     expect(real).toEqual(dry);
     await expect(t.mutation(internal.migrations.quietUsersRow, { pageSize: 0 })).rejects.toThrow(/pageSize/);
+  });
+});
+
+// migrations:renormalizeStarLabels (issue 14): stars stored before normalizeLabel ignored
+// spacing and punctuation carry old-style labels ("mom s advice"); the migration recomputes
+// them, never merges two stars, and a second run writes nothing.
+describe("migrations:renormalizeStarLabels", () => {
+  async function renormalize(t: Backend, args: { dryRun?: boolean; pageSize?: number } = {}) {
+    vi.useFakeTimers();
+    const first = await t.mutation(internal.migrations.renormalizeStarLabels, args);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    vi.useRealTimers();
+    return first;
+  }
+  const labels = async (t: Backend) =>
+    Object.fromEntries((await rows(t, "stars")).map((star) => [star._id, star.normalizedLabel]));
+
+  it("recomputes old-style labels, keeps a twin's label, pages, has a dry run and runs once", async () => {
+    const t = newBackend();
+    const { userId: ana } = await createUser(t);
+    const { userId: ben } = await createUser(t);
+    // Oldest first: the migration pages in creation order, so the older twin takes the label.
+    const [advice, adviceTwin, doom, sleep, lateNight, lateNightNew] = await insertStars(t, ana, [
+      { label: "Mom's Advice", normalizedLabel: "mom s advice" },
+      { label: "moms advice", normalizedLabel: "moms advice" },
+      { label: "Doom-Scrolling", normalizedLabel: "doom-scrolling" },
+      { label: "sleep", normalizedLabel: "sleep" },
+      { label: "Late Night", normalizedLabel: "late night" },
+      // Extracted after the deploy with the new normalizer: it holds the label already.
+      { label: "late-night", normalizedLabel: "latenight" },
+    ]);
+    const [benAdvice] = await insertStars(t, ben, [{ label: "Mom's advice", normalizedLabel: "mom s advice" }]);
+    const before = await dump(t, ["stars"]);
+    const seeded = await rows(t, "stars");
+
+    // Dry run: every page counted, nothing written.
+    const dry = await renormalize(t, { dryRun: true, pageSize: 2 });
+    expect(dry.isDone).toBe(false);
+    expect(await dump(t, ["stars"])).toEqual(before);
+    const dryTotals = await t.mutation(internal.migrations.renormalizeStarLabels, { dryRun: true });
+    expect(dryTotals).toEqual({ isDone: true, totals: { read: 7, changed: 3, kept: 2 } });
+    expect(await dump(t, ["stars"])).toEqual(before);
+
+    // The real run, two stars a transaction (four pages through the scheduler).
+    expect(await renormalize(t, { pageSize: 2 })).toEqual({
+      isDone: false,
+      totals: { read: 2, changed: 1, kept: 1 },
+    });
+    expect(await labels(t)).toEqual({
+      [advice]: "momsadvice",
+      [adviceTwin]: "moms advice", // the newer twin keeps its label: no merge
+      [doom]: "doomscrolling",
+      [sleep]: "sleep",
+      [lateNight]: "late night", // the post-deploy star holds "latenight"
+      [lateNightNew]: "latenight",
+      [benAdvice]: "momsadvice", // another user's label is no twin
+    });
+    // Only normalizedLabel moved: label, theta and every other field are as they were.
+    const after = await rows(t, "stars");
+    for (const star of after) {
+      const old = seeded.find((s) => s._id === star._id);
+      expect({ ...star, normalizedLabel: undefined }).toEqual({ ...old, normalizedLabel: undefined });
+    }
+    // (user, normalizedLabel) stays unique, so the extraction's dedupe lookup finds the older star.
+    expect((await t.run(async (ctx) => await starByLabel(ctx, ana, "momsadvice")))?._id).toBe(advice);
+
+    // Idempotent: a second run counts the kept twins again and writes nothing.
+    const migrated = await dump(t, ["stars"]);
+    expect(await t.mutation(internal.migrations.renormalizeStarLabels, {})).toEqual({
+      isDone: true,
+      totals: { read: 7, changed: 0, kept: 2 },
+    });
+    expect(await dump(t, ["stars"])).toEqual(migrated);
+    await expect(t.mutation(internal.migrations.renormalizeStarLabels, { pageSize: 0 })).rejects.toThrow(/pageSize/);
   });
 });
